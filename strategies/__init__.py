@@ -1,0 +1,25 @@
+"""Strategies: declarations that turn prices into target weights. One small module per strategy.
+
+Building blocks compose like bt's algos: a weighting (``Fixed``, ``EqualWeight``, ``InverseVolatility``,
+``Blend``), a rebalance schedule (``"monthly"`` ..., ``DriftBand``), optional overlays (``TrendFilter``,
+``CorrelationSwitch``). See ``strategies/base.py`` for the timing convention.
+"""
+
+from strategies.base import Strategy
+from strategies.loader import load_strategies
+from strategies.overlays import CorrelationSwitch, TrendFilter
+from strategies.schedules import DriftBand, Every
+from strategies.weighting import Blend, EqualWeight, Fixed, InverseVolatility
+
+__all__ = [
+    "Blend",
+    "CorrelationSwitch",
+    "DriftBand",
+    "EqualWeight",
+    "Every",
+    "Fixed",
+    "InverseVolatility",
+    "Strategy",
+    "TrendFilter",
+    "load_strategies",
+]

@@ -1,0 +1,14 @@
+"""Bitcoin while it diversifies: BTC while its 63-day correlation with SPY is below 0.3, else gold; weekly.
+
+Tests the "digital gold" claim: when bitcoin trades like a tech stock, hold the real thing instead.
+"""
+
+from strategies import CorrelationSwitch, Fixed, Strategy
+
+STRATEGY = Strategy(
+    id="btc_corr_switch",
+    thesis=__doc__,
+    weighting=Fixed({"BTC-USD": 1.0}),
+    overlays=(CorrelationSwitch("BTC-USD", reference="SPY", lookback=63, threshold=0.3, fallback="GLD"),),
+    rebalance="weekly",
+)

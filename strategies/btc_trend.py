@@ -1,0 +1,15 @@
+"""Bitcoin with a trend filter: BTC while its close is above its 200-day average, else cash; daily.
+
+Aims to keep most of bitcoin's upside while stepping aside in its 70-80% drawdowns.
+"""
+
+from strategies import Fixed, Strategy, TrendFilter
+
+STRATEGY = Strategy(
+    id="btc_trend",
+    thesis=__doc__,
+    weighting=Fixed({"BTC-USD": 1.0}),
+    overlays=(TrendFilter("BTC-USD", lookback=200, fallback=None),),
+    rebalance="daily",
+    calendar="crypto",
+)

@@ -1,0 +1,105 @@
+"""How the invested part is split: fixed, equal, inverse volatility, and a blend of sleeves.
+
+Each weighting maps ``known`` (dates x tickers, the row for trade date t holding closes up to t-1) to desired
+weights for every date. Weights go only to assets that are live (had a price at the previous close): an asset
+that lists mid-period joins at the next trade date, and a missing asset's share is spread over the others.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from engine.universe import resolve
+from strategies.base import Block, live
+
+
+@dataclass(frozen=True)
+class Fixed(Block):
+    """Fixed weights, e.g. ``Fixed({"SPY": 0.6, "TLT": 0.4})``; a dead asset's share goes to the live ones."""
+
+    weights: Mapping[str, float] = field(default_factory=dict)
+    PARAMS: ClassVar[tuple[str, ...]] = ("weights",)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", dict(self.weights))
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        declared = pd.Series(self.weights, dtype=float).reindex(known.columns, fill_value=0.0)
+        present = live(known) * declared
+        scale = declared.sum() / present.sum(axis=1)
+        return present.mul(scale.replace(np.inf, 0.0).fillna(0.0), axis=0)
+
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def describe(self) -> str:
+        if len(self.weights) == 1 and sum(self.weights.values()) == 1:
+            return f"100% {next(iter(self.weights))}"
+        return " / ".join(f"{name} {weight:.0%}" for name, weight in self.weights.items())
+
+
+@dataclass(frozen=True)
+class EqualWeight(Block):
+    """1/n in each of the n live assets."""
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        present = live(known).astype(float)
+        return present.div(present.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+
+    def describe(self) -> str:
+        return "equal weight"
+
+
+@dataclass(frozen=True)
+class InverseVolatility(Block):
+    """Weights proportional to 1 / (standard deviation of daily returns over ``lookback`` days).
+
+    An asset needs ``lookback`` returns before it gets a weight (a new listing waits for its history).
+    """
+
+    lookback: int = 63
+    PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        returns = known.pct_change(fill_method=None)
+        volatility = returns.rolling(self.lookback, min_periods=self.lookback).std()
+        inverse = (1.0 / volatility).where(live(known)).replace(np.inf, np.nan)
+        return inverse.div(inverse.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+
+    def describe(self) -> str:
+        return f"inverse {self.lookback}-day volatility"
+
+
+@dataclass(frozen=True)
+class Blend(Block):
+    """Sleeves with fixed shares, weighted inside by ``inside``: ``Blend({"miners": 1/3, "crypto": 2/3})``.
+
+    A sleeve is a universe group or a ticker; one with no live asset hands its share pro rata to the others.
+    """
+
+    shares: Mapping[str, float] = field(default_factory=dict)
+    inside: Block = field(default_factory=EqualWeight)
+    PARAMS: ClassVar[tuple[str, ...]] = ("shares",)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shares", dict(self.shares))
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        sleeves = {name: self.inside(known[list(resolve([name]))]) for name in self.shares}
+        active = pd.DataFrame({name: w.sum(axis=1) > 0 for name, w in sleeves.items()})
+        shares = active * pd.Series(self.shares)
+        shares = shares.mul(sum(self.shares.values()) / shares.sum(axis=1).replace(0.0, np.nan), axis=0)
+        total = pd.DataFrame(0.0, index=known.index, columns=known.columns)
+        for name, weights in sleeves.items():
+            total = total.add(weights.mul(shares[name].fillna(0.0), axis=0), fill_value=0.0)
+        return total[known.columns]
+
+    def tickers(self) -> tuple[str, ...]:
+        return resolve(list(self.shares))
+
+    def describe(self) -> str:
+        sleeves = ", ".join(f"{name} {share:.0%}" for name, share in self.shares.items())
+        return f"sleeves {sleeves} ({self.inside.describe()} inside)"
