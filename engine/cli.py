@@ -4,11 +4,16 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from engine.errors import InfrabtError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console(stderr=True)
 
@@ -38,6 +43,170 @@ def friendly_errors(command: Callable) -> Callable:
             raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+# --- infrabt data ... (the price cache) ---
+
+
+def _progress() -> "Progress":
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@data_app.command("update")
+@friendly_errors
+def data_update(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers or groups (default: the whole universe).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First date for uncached tickers, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date, inclusive (default: today).")] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).")
+    ] = False,
+) -> None:
+    """Download daily prices from Yahoo Finance into the cache (only the days not cached yet).
+
+    No network: cached prices are kept with a warning (exit 1); an uncached ticker is an error (exit 2).
+
+    Example: infrabt data update SPY BTC-USD miners --start 2018-01-01
+    """
+    from engine.yahoo import requested, update
+
+    with _progress() as progress:
+        task = progress.add_task("downloading", total=len(requested(tickers)))
+
+        def advance(batch: list[str]) -> None:
+            progress.update(task, advance=len(batch), description=f"downloaded {batch[-1]}")
+
+        report = update(tickers, start, end, offline=offline or None, on_batch=advance)
+    for symbol, meta in report.updated.items():
+        console.print(f"{symbol}: {meta['first']} .. {meta['last']} ({meta['rows']} rows)", highlight=False)
+    if report.unchanged:
+        state = "offline, nothing downloaded; cached" if report.offline else "up to date"
+        console.print(f"{state}: {' '.join(report.unchanged)}", highlight=False)
+    report.raise_for_failures()
+    if report.fell_back:
+        console.print(
+            f"[yellow]warning:[/] no network ({report.network_error}); nothing downloaded, kept the cached "
+            f"prices of {' '.join(report.fell_back)}. Retry `infrabt data update` when online.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@data_app.command("import")
+@friendly_errors
+def data_import(
+    paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of <TICKER>.csv files.")],
+) -> None:
+    """Import yfinance-style CSVs (Date,Open,High,Low,Close,Adj Close,Volume) into the cache, for offline use.
+
+    Only Date and Adj Close (or Close) are required; each file replaces its ticker's cached prices.
+
+    All files are checked before any is written: one bad file and the cache stays as it was.
+
+    Example: infrabt data import ../shared/data/prices
+    """
+    from engine.csv_import import csv_files, import_csv
+
+    files = csv_files(paths)
+    with _progress() as progress:
+        task = progress.add_task("checking CSVs", total=len(files))
+        written = import_csv(files, on_file=lambda path: progress.advance(task))
+    flagged = [s for s, meta in written.items() if meta["warnings"]]
+    console.print(f"imported {len(written)} tickers: {' '.join(sorted(written))}", highlight=False)
+    if flagged:
+        console.print(f"warnings for {' '.join(flagged)}: see `infrabt data check`", highlight=False)
+
+
+@data_app.command("list")
+@friendly_errors
+def data_list() -> None:
+    """Show the cached tickers: group, first and last date, rows, source and number of warnings.
+
+    Example: infrabt data list
+    """
+    from rich import box
+    from rich.table import Table
+
+    from engine.store import PriceStore
+    from engine.universe import load_universe
+
+    store, universe = PriceStore(), load_universe()
+    table = Table(box=box.SIMPLE, title=f"price cache {store.prices_dir}")
+    for column in ("ticker", "group", "first", "last", "rows", "source", "warnings"):
+        table.add_column(column, no_wrap=column != "source", justify="right" if column == "rows" else "left")
+    cached = store.tickers()
+    for symbol in cached:
+        group = universe[symbol].group if symbol in universe else "(not in universe)"
+        try:
+            meta = store.metadata(symbol)
+        except InfrabtError:
+            table.add_row(symbol, group, "", "", "", "[red]corrupt: run infrabt data check[/]", "")
+            continue
+        source = meta["source"]
+        if source.startswith("csv:"):
+            source = f"csv:{Path(source[4:]).parent.name}/{Path(source[4:]).name}"
+        table.add_row(
+            symbol, group, meta["first"], meta["last"], str(meta["rows"]), source, str(len(meta["warnings"]))
+        )
+    out = Console()
+    if not out.is_terminal:  # a pipe or a test: do not squeeze the table into 80 columns
+        out = Console(width=120)
+    out.print(table)
+    missing = [s for s in universe if s not in cached]
+    if missing:
+        console.print(
+            f"not cached: {' '.join(missing)} (run `infrabt data update` or `infrabt data import <folder>`)",
+            highlight=False,
+        )
+
+
+@data_app.command("check")
+@friendly_errors
+def data_check() -> None:
+    """Read every cached file, re-validate it, and show the warnings kept for suspicious one-day moves.
+
+    Exit 2 if a file is corrupt or invalid (the message names the command that rebuilds it).
+
+    Warnings alone do not fail: big real moves (CLSK +387% in 2018) are flagged for a human to judge.
+
+    Example: infrabt data check
+    """
+    from engine.errors import CacheCorruptError
+    from engine.store import PriceStore
+    from engine.validation import check_frame
+
+    store = PriceStore()
+    broken = []
+    for symbol in store.tickers():
+        try:
+            check_frame(symbol, store.read(symbol))
+            meta = store.metadata(symbol)
+        except InfrabtError as exc:
+            console.print(f"[red]{symbol}[/]: {exc}", highlight=False, soft_wrap=True)
+            broken.append(symbol)
+            continue
+        for warning in meta["warnings"]:
+            console.print(f"[yellow]{symbol}[/]: {warning}", highlight=False, soft_wrap=True)
+    checked = len(store.tickers())
+    if broken:
+        names = " ".join(broken)
+        raise CacheCorruptError(
+            f"{len(broken)} of {checked} cached files are corrupt or invalid ({names}); rebuild with "
+            f"`infrabt data update {names}` or `infrabt data import <folder with their CSVs>`"
+        )
+    console.print(f"{checked} cached tickers checked: all readable and valid", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

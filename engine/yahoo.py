@@ -74,6 +74,11 @@ class UpdateReport:
             return
         reasons = "; ".join(f"{symbol}: {why}" for symbol, why in self.failed.items())
         symbols = " ".join(self.failed)
+        if self.offline:
+            raise DataError(
+                f"offline, and no cached prices for {symbols}: run `infrabt data update {symbols}` online "
+                f"(without --offline and INFRABT_OFFLINE), or import CSVs with `infrabt data import <folder>`"
+            )
         if self.network_error:
             raise NetworkError(
                 f"no network ({self.network_error}) and no cached prices for {symbols}; connect and run "
@@ -102,7 +107,7 @@ def update(
     unchanged and missing ones as failed. ``on_batch`` is called with each batch's tickers when it is done
     (progress bars).
     """
-    symbols = resolve(list(tickers)) if tickers else tuple(load_universe())
+    symbols = requested(tickers)
     if start is not None or end is not None:
         _check_range(start or DEFAULT_START, end or pd.Timestamp.today())
     store = store or PriceStore()
@@ -158,6 +163,11 @@ def update(
             continue
         report.updated[symbol] = store.write(symbol, merged, "yfinance")
     return report
+
+
+def requested(tickers: Iterable[str] | None) -> tuple[str, ...]:
+    """The tickers an update covers: the named tickers and groups, or the whole universe."""
+    return resolve(list(tickers)) if tickers else tuple(load_universe())
 
 
 @dataclass
@@ -298,7 +308,13 @@ def _reason(symbol: str, messages: list[str]) -> str:
     about = [m.strip() for m in messages if mentions.search(m)]
     general = [m.strip() for m in messages if m.strip() and "Failed download" not in m]
     lines = about or general
-    return lines[-1] if lines else "yfinance returned no rows (no reason given)"
+    return _clean(lines[-1]) if lines else "yfinance returned no rows (no reason given)"
+
+
+def _clean(message: str) -> str:
+    """yfinance's line without its ``['SPY', 'QQQ']: `` prefix and curl's "See https://..." footer."""
+    message = re.sub(r"^\[[^\]]*\]:\s*", "", message)
+    return re.sub(r"\s*See https?://\S+ first for more details\.?", "", message)
 
 
 def _is_no_network(reason: str) -> bool:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 SHARED_PRICES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "prices"
@@ -39,8 +41,6 @@ def tmp_store(tmp_path, monkeypatch):
 
 def _make_prices(closes, start="2024-01-02", freq="B"):
     """A cached-shape frame with Adj Close = Close = ``closes`` on consecutive ``freq`` days."""
-    import pandas as pd
-
     index = pd.date_range(start, periods=len(closes), freq=freq, name="Date")
     return pd.DataFrame({"Close": closes, "Adj Close": closes, "Volume": 1000.0}, index=index)
 
@@ -49,3 +49,60 @@ def _make_prices(closes, start="2024-01-02", freq="B"):
 def make_prices():
     """Factory for small generated price frames: ``make_prices([10, 11, 12], start=..., freq="B"|"D")``."""
     return _make_prices
+
+
+DNS = "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com"
+"""What curl says when there is no network (yfinance passes it on in its log)."""
+
+
+class FakeYahoo:
+    """Stands in for Yahoo behind ``yfinance.multi.Ticker``: closes per symbol, or an exception per
+    attempt."""
+
+    def __init__(self):
+        self.closes: dict[str, pd.Series] = {}
+        self.failures: dict[str, list[Exception]] = {}
+        self.requests: list[tuple[str, str, str | None]] = []
+
+    def add(self, symbol, start, values, freq="B"):
+        index = pd.date_range(start, periods=len(values), freq=freq)
+        self.closes[symbol] = pd.Series(np.asarray(values, dtype=float), index=index)
+
+    def ticker(self, symbol):
+        fake = self
+
+        class Ticker:
+            _price_history = None
+
+            def history(self, start=None, end=None, auto_adjust=True, **kwargs):
+                fake.requests.append((symbol, start, end))
+                if fake.failures.get(symbol):
+                    raise fake.failures[symbol].pop(0)
+                closes = fake.closes.get(symbol, pd.Series(dtype=float))
+                closes = closes[
+                    (closes.index >= pd.Timestamp(start)) & (closes.index < pd.Timestamp(end or "2100"))
+                ]
+                index = pd.DatetimeIndex(closes.index.as_unit("us"), name="Date").tz_localize(
+                    "America/New_York"
+                )
+                adjusted = closes.to_numpy() * (0.98 if not auto_adjust else 1.0)
+                prices = closes.to_numpy()
+                return pd.DataFrame(
+                    {"Open": prices, "High": prices * 1.01, "Low": prices * 0.99, "Close": prices},
+                    index=index,
+                ).assign(**{"Adj Close": adjusted, "Volume": 1000})
+
+        return Ticker()
+
+
+@pytest.fixture
+def fake_yahoo(monkeypatch, tmp_store):
+    """Yahoo without the network: the real ``yf.download`` runs, fed by ``FakeYahoo``; sleeps recorded."""
+    import yfinance.multi
+
+    import engine.yahoo
+
+    fake = FakeYahoo()
+    monkeypatch.setattr(yfinance.multi, "Ticker", fake.ticker)
+    monkeypatch.setattr(engine.yahoo, "sleep", lambda seconds: fake.requests.append(("sleep", seconds, None)))
+    return fake

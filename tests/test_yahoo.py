@@ -2,72 +2,21 @@
 sees exactly the 1.7 shape: columns MultiIndex (Price, Ticker), tz-naive dates, all-NaN columns for a failed
 ticker."""
 
-import numpy as np
 import pandas as pd
 import pytest
 import yfinance as yf
-import yfinance.multi
 from yfinance.exceptions import YFTzMissingError
 
-import engine.yahoo
 from engine.errors import ConfigError, DataError, UnknownTickerError
 from engine.yahoo import NetworkError, update
+from tests.conftest import DNS
 
 AFTER_CLOSE = pd.Timestamp("2024-03-01 23:00", tz="UTC")  # 18:00 New York: that day's close is final
-DNS = "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com"
 
 
-class FakeYahoo:
-    """Stands in for Yahoo behind ``yfinance.multi.Ticker``: closes per symbol, or an exception per
-    attempt."""
-
-    def __init__(self):
-        self.closes: dict[str, pd.Series] = {}
-        self.failures: dict[str, list[Exception]] = {}
-        self.requests: list[tuple[str, str, str | None]] = []
-
-    def add(self, symbol, start, values, freq="B"):
-        index = pd.date_range(start, periods=len(values), freq=freq)
-        self.closes[symbol] = pd.Series(np.asarray(values, dtype=float), index=index)
-
-    def ticker(self, symbol):
-        fake = self
-
-        class Ticker:
-            _price_history = None
-
-            def history(self, start=None, end=None, auto_adjust=True, **kwargs):
-                fake.requests.append((symbol, start, end))
-                if fake.failures.get(symbol):
-                    raise fake.failures[symbol].pop(0)
-                closes = fake.closes.get(symbol, pd.Series(dtype=float))
-                closes = closes[
-                    (closes.index >= pd.Timestamp(start)) & (closes.index < pd.Timestamp(end or "2100"))
-                ]
-                index = pd.DatetimeIndex(closes.index.as_unit("us"), name="Date").tz_localize(
-                    "America/New_York"
-                )
-                adjusted = closes.to_numpy() * (0.98 if not auto_adjust else 1.0)
-                prices = closes.to_numpy()
-                return pd.DataFrame(
-                    {"Open": prices, "High": prices * 1.01, "Low": prices * 0.99, "Close": prices},
-                    index=index,
-                ).assign(**{"Adj Close": adjusted, "Volume": 1000})
-
-        return Ticker()
-
-
-@pytest.fixture
-def yahoo(monkeypatch, tmp_store):
-    fake = FakeYahoo()
-    monkeypatch.setattr(yfinance.multi, "Ticker", fake.ticker)
-    monkeypatch.setattr(engine.yahoo, "sleep", lambda seconds: fake.requests.append(("sleep", seconds, None)))
-    return fake
-
-
-def test_fake_reproduces_the_real_download_shape(yahoo):
-    yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
-    yahoo.failures["MU"] = [YFTzMissingError("MU")]
+def test_fake_reproduces_the_real_download_shape(fake_yahoo):
+    fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
+    fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
     data = yf.download(["SPY", "MU"], start="2024-01-01", auto_adjust=False, progress=False)
     assert list(data.columns.names) == ["Price", "Ticker"]
     assert {"Adj Close", "Close", "Open", "High", "Low", "Volume"} == set(
@@ -77,8 +26,8 @@ def test_fake_reproduces_the_real_download_shape(yahoo):
     assert data.xs("MU", axis=1, level="Ticker").isna().all().all()
 
 
-def test_first_update_downloads_adjusted_and_raw_close(yahoo, tmp_store):
-    yahoo.add("SPY", "2024-01-02", [100.0, 101.0, 102.0])
+def test_first_update_downloads_adjusted_and_raw_close(fake_yahoo, tmp_store):
+    fake_yahoo.add("SPY", "2024-01-02", [100.0, 101.0, 102.0])
     report = update(["SPY"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert list(report.updated) == ["SPY"]
     frame = tmp_store.read("SPY")
@@ -93,37 +42,37 @@ def test_first_update_downloads_adjusted_and_raw_close(yahoo, tmp_store):
     assert _CookieDBManager.get_location() == str(tmp_store.root / "yfinance")
 
 
-def test_second_update_fetches_only_from_the_last_cached_day(yahoo, tmp_store):
-    yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0])
+def test_second_update_fetches_only_from_the_last_cached_day(fake_yahoo, tmp_store):
+    fake_yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0])
     update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0, 13.0, 14.0])
+    fake_yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0, 13.0, 14.0])
     report = update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    assert yahoo.requests[-1][:2] == ("NVDA", "2024-01-04")
+    assert fake_yahoo.requests[-1][:2] == ("NVDA", "2024-01-04")
     assert tmp_store.read("NVDA")["Close"].tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
     assert list(report.updated) == ["NVDA"]
     assert update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE).unchanged == ["NVDA"]
 
 
-def test_readjusted_history_is_fetched_again_not_stitched(yahoo, tmp_store):
-    yahoo.add("JPM", "2024-01-02", [10.0, 11.0, 12.0])
+def test_readjusted_history_is_fetched_again_not_stitched(fake_yahoo, tmp_store):
+    fake_yahoo.add("JPM", "2024-01-02", [10.0, 11.0, 12.0])
     update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     # a dividend since the last fetch: Yahoo now reports every earlier close lower
-    yahoo.add("JPM", "2024-01-02", [9.5, 10.5, 11.5, 12.5])
+    fake_yahoo.add("JPM", "2024-01-02", [9.5, 10.5, 11.5, 12.5])
     update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    assert yahoo.requests[-1][:2] == ("JPM", "2024-01-02")
+    assert fake_yahoo.requests[-1][:2] == ("JPM", "2024-01-02")
     assert tmp_store.read("JPM")["Close"].tolist() == [9.5, 10.5, 11.5, 12.5]
 
 
-def test_todays_unfinished_row_is_not_cached(yahoo, tmp_store):
-    yahoo.add("AMD", "2024-02-28", [1.0, 2.0, 3.0])  # Wed, Thu, Fri 2024-03-01
+def test_todays_unfinished_row_is_not_cached(fake_yahoo, tmp_store):
+    fake_yahoo.add("AMD", "2024-02-28", [1.0, 2.0, 3.0])  # Wed, Thu, Fri 2024-03-01
     during_session = pd.Timestamp("2024-03-01 17:00", tz="UTC")  # 12:00 New York
     update(["AMD"], store=tmp_store, offline=False, now=during_session)
     assert tmp_store.metadata("AMD")["last"] == "2024-02-29"
 
 
-def test_failed_ticker_is_reported_with_yfinance_reason_and_others_written(yahoo, tmp_store):
-    yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
-    yahoo.failures["MU"] = [YFTzMissingError("MU")]
+def test_failed_ticker_is_reported_with_yfinance_reason_and_others_written(fake_yahoo, tmp_store):
+    fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
+    fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
     report = update(["SPY", "MU"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert list(report.updated) == ["SPY"]
     assert "no timezone found" in report.failed["MU"]
@@ -134,37 +83,37 @@ def test_failed_ticker_is_reported_with_yfinance_reason_and_others_written(yahoo
         report.raise_for_failures()
 
 
-def test_empty_answer_leaves_the_cached_file_as_it_was(yahoo, tmp_store, make_prices):
+def test_empty_answer_leaves_the_cached_file_as_it_was(fake_yahoo, tmp_store, make_prices):
     tmp_store.write("MU", make_prices([5.0, 6.0]), "csv:before")
     before = tmp_store.path("MU").read_bytes()
-    yahoo.failures["MU"] = [YFTzMissingError("MU")]
+    fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
     report = update(["MU"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert "MU" in report.failed
     assert tmp_store.path("MU").read_bytes() == before
 
 
-def test_transient_failure_is_retried_with_backoff(yahoo, tmp_store):
-    yahoo.add("TSM", "2024-01-02", [1.0, 2.0])
+def test_transient_failure_is_retried_with_backoff(fake_yahoo, tmp_store):
+    fake_yahoo.add("TSM", "2024-01-02", [1.0, 2.0])
     timeout = Exception("Failed to perform, curl: (28) Operation timed out after 10000 milliseconds")
-    yahoo.failures["TSM"] = [timeout, timeout]
+    fake_yahoo.failures["TSM"] = [timeout, timeout]
     report = update(["TSM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert list(report.updated) == ["TSM"]
-    assert [r[1] for r in yahoo.requests if r[0] == "sleep"] == [2.0, 4.0]
+    assert [r[1] for r in fake_yahoo.requests if r[0] == "sleep"] == [2.0, 4.0]
 
 
-def test_permanent_failure_is_not_retried(yahoo, tmp_store):
-    yahoo.failures["TSM"] = [YFTzMissingError("TSM")]
+def test_permanent_failure_is_not_retried(fake_yahoo, tmp_store):
+    fake_yahoo.failures["TSM"] = [YFTzMissingError("TSM")]
     update(["TSM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    assert [r[0] for r in yahoo.requests] == ["TSM"]
+    assert [r[0] for r in fake_yahoo.requests] == ["TSM"]
 
 
-def test_no_network_falls_back_to_cache_and_fails_for_uncached(yahoo, tmp_store, make_prices):
+def test_no_network_falls_back_to_cache_and_fails_for_uncached(fake_yahoo, tmp_store, make_prices):
     tmp_store.write("SPY", make_prices([1.0, 2.0]), "csv:before")
-    yahoo.failures = {s: [Exception(DNS)] for s in ("SPY", "QQQ")}
+    fake_yahoo.failures = {s: [Exception(DNS)] for s in ("SPY", "QQQ")}
     report = update(["SPY", "QQQ"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert report.fell_back == ["SPY"]
     assert list(report.failed) == ["QQQ"]
-    assert not any(r[0] == "sleep" for r in yahoo.requests), "no network is not retried"
+    assert not any(r[0] == "sleep" for r in fake_yahoo.requests), "no network is not retried"
     with pytest.raises(NetworkError, match=r"no network .*Could not resolve host.* no cached prices for QQQ"):
         report.raise_for_failures()
 
@@ -175,6 +124,8 @@ def test_offline_never_calls_yfinance(monkeypatch, tmp_store, make_prices):
     report = update(["SPY", "QQQ"], store=tmp_store)  # INFRABT_OFFLINE=1 from tmp_store
     assert report.unchanged == ["SPY"]
     assert "offline" in report.failed["QQQ"]
+    with pytest.raises(DataError, match=r"offline, and no cached prices for QQQ: run `infrabt data update"):
+        report.raise_for_failures()
 
 
 def test_total_failure_empty_frame_from_yf_download(monkeypatch, tmp_store):
@@ -200,17 +151,17 @@ def test_start_after_end_is_refused(tmp_store):
         update(["SPY"], "2024-02-01", "2024-01-01", store=tmp_store, offline=False)
 
 
-def test_corrupt_cache_is_rebuilt_by_update(yahoo, tmp_store, make_prices):
+def test_corrupt_cache_is_rebuilt_by_update(fake_yahoo, tmp_store, make_prices):
     tmp_store.write("AVGO", make_prices([1.0, 2.0]), "test")
     tmp_store.path("AVGO").write_bytes(b"garbage")
-    yahoo.add("AVGO", "2024-01-02", [3.0, 4.0])
+    fake_yahoo.add("AVGO", "2024-01-02", [3.0, 4.0])
     update(["AVGO"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert tmp_store.read("AVGO")["Close"].tolist() == [3.0, 4.0]
 
 
-def test_load_prices_downloads_a_missing_ticker_when_online(yahoo, tmp_store):
+def test_load_prices_downloads_a_missing_ticker_when_online(fake_yahoo, tmp_store):
     from engine.prices import load_prices
 
-    yahoo.add("GLD", "2024-01-02", [1.0, 2.0, 3.0])
+    fake_yahoo.add("GLD", "2024-01-02", [1.0, 2.0, 3.0])
     panel = load_prices(["GLD"], "2024-01-02", "2024-01-04", store=tmp_store, offline=False)
     assert panel["GLD"].tolist() == pytest.approx([0.98, 1.96, 2.94])
