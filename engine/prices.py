@@ -41,7 +41,7 @@ def load_prices(
     if missing and not offline:
         from engine.yahoo import update
 
-        update(missing, store=store, offline=False)
+        update(missing, store=store, offline=False).raise_for_failures()
     missing = [s for s in symbols if not store.has(s)]
     if missing:
         names = " ".join(missing)

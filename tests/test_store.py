@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,7 @@ def test_writer_killed_mid_write_leaves_previous_file_readable(tmp_store, make_p
         for _ in range(1200):
             if marker.exists() or writer.poll() is not None:
                 break
-            subprocess.run(["sleep", "0.1"], check=True)
+            time.sleep(0.1)
         assert marker.exists(), "the writer never reached the middle of its write"
     finally:
         writer.kill()

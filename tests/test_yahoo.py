@@ -165,3 +165,11 @@ def test_load_prices_downloads_a_missing_ticker_when_online(fake_yahoo, tmp_stor
     fake_yahoo.add("GLD", "2024-01-02", [1.0, 2.0, 3.0])
     panel = load_prices(["GLD"], "2024-01-02", "2024-01-04", store=tmp_store, offline=False)
     assert panel["GLD"].tolist() == pytest.approx([0.98, 1.96, 2.94])
+
+
+def test_load_prices_explains_a_failed_download(fake_yahoo, tmp_store):
+    from engine.prices import load_prices
+
+    fake_yahoo.failures["GLD"] = [YFTzMissingError("GLD")]
+    with pytest.raises(DataError, match=r"yfinance returned no prices for GLD: .*no timezone found"):
+        load_prices(["GLD"], store=tmp_store, offline=False)
