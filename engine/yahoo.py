@@ -154,14 +154,17 @@ def update(
     for symbol in write_order(frames):
         plan = plans[symbol]
         new = _complete_days(frames[symbol], symbol, now)
-        merged = plan.merge(new) if symbol not in refetch else new
-        if plan.cached is not None and merged.index.equals(plan.cached.index):
+        merged = new if symbol in refetch else plan.merge(new)
+        if symbol not in refetch and plan.cached is not None and len(merged) == len(plan.cached):
             report.unchanged.append(symbol)
             continue
         if merged.empty:
             report.failed[symbol] = "no complete trading day in the range asked"
             continue
-        report.updated[symbol] = store.write(symbol, merged, "yfinance")
+        try:
+            report.updated[symbol] = store.write(symbol, merged, "yfinance")
+        except DataError as exc:  # the cached file is left as it was
+            report.failed[symbol] = f"Yahoo's prices failed validation ({exc})"
     return report
 
 
@@ -275,8 +278,7 @@ def _download(
 
 
 def _ticker_frame(data: pd.DataFrame | None, symbol: str) -> pd.DataFrame | None:
-    """One ticker's rows with an adjusted close, from yfinance's ``(Price, Ticker)`` columns; None if it has
-    none."""
+    """One ticker's rows with an adjusted close, from yfinance's ``(Price, Ticker)`` columns, else None."""
     if data is None or data.empty or not isinstance(data.columns, pd.MultiIndex):
         return None
     if symbol not in data.columns.get_level_values("Ticker"):
@@ -285,6 +287,9 @@ def _ticker_frame(data: pd.DataFrame | None, symbol: str) -> pd.DataFrame | None
     frame = frame[frame["Adj Close"].notna()] if "Adj Close" in frame else frame.iloc[0:0]
     if frame.empty:
         return None
+    # Yahoo sometimes reports a 0 Open/High/Low for old or illiquid days: unknown, not a price of zero
+    traded = [c for c in ("Open", "High", "Low", "Close") if c in frame]
+    frame[traded] = frame[traded].where(frame[traded] > 0)
     frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns").normalize()
     frame.columns.name = None
     return frame

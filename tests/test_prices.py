@@ -6,6 +6,7 @@ import pytest
 from engine.calendar import equity_calendar
 from engine.errors import ConfigError, DataError, UnknownTickerError
 from engine.prices import load_prices
+from engine.store import PriceStore
 
 
 @pytest.fixture
@@ -92,6 +93,7 @@ def test_shared_spy_equity_panel_is_the_nyse_calendar(shared_prices):
     assert len(panel) == 2393
     assert (panel.index[0], panel.index[-1]) == (pd.Timestamp("2017-01-03"), pd.Timestamp("2026-07-13"))
     assert panel["SPY"].notna().all()
+    assert panel.index.equals(PriceStore().read("SPY").index), "the NYSE calendar is SPY's own trading days"
     # crypto ends 2026-06-23 in the shared data: NaN after its last price
     assert panel["BTC-USD"].last_valid_index() == pd.Timestamp("2026-06-23")
 

@@ -63,6 +63,23 @@ def test_readjusted_history_is_fetched_again_not_stitched(fake_yahoo, tmp_store)
     assert tmp_store.read("JPM")["Close"].tolist() == [9.5, 10.5, 11.5, 12.5]
 
 
+def test_readjusted_history_without_new_days_is_still_rewritten(fake_yahoo, tmp_store):
+    fake_yahoo.add("JPM", "2024-01-02", [10.0, 11.0, 12.0])
+    update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    fake_yahoo.add("JPM", "2024-01-02", [9.5, 10.5, 11.5])
+    report = update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert list(report.updated) == ["JPM"]
+    assert tmp_store.read("JPM")["Close"].tolist() == [9.5, 10.5, 11.5]
+
+
+def test_zero_adjusted_close_from_yahoo_is_refused_and_others_written(fake_yahoo, tmp_store):
+    fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
+    fake_yahoo.add("QQQ", "2024-01-02", [1.0, 0.0])
+    report = update(["SPY", "QQQ"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert "QQQ" in report.failed and "positive" in report.failed["QQQ"]
+    assert list(report.updated) == ["SPY"]
+
+
 def test_todays_unfinished_row_is_not_cached(fake_yahoo, tmp_store):
     fake_yahoo.add("AMD", "2024-02-28", [1.0, 2.0, 3.0])  # Wed, Thu, Fri 2024-03-01
     during_session = pd.Timestamp("2024-03-01 17:00", tz="UTC")  # 12:00 New York
