@@ -85,8 +85,8 @@ class UpdateReport:
                 f"`infrabt data update {symbols}`, or import CSVs with `infrabt data import <folder>`"
             )
         raise DataError(
-            f"yfinance returned no prices for {reasons}. Check the symbol on finance.yahoo.com and retry "
-            f"`infrabt data update {symbols}`, or import a CSV with `infrabt data import <file>`"
+            f"yfinance returned no usable prices for {reasons}. Check the symbol on finance.yahoo.com and "
+            f"retry `infrabt data update {symbols}`, or import a CSV with `infrabt data import <file>`"
         )
 
 
@@ -126,45 +126,13 @@ def update(
         done = [s for s, plan in plans.items() if plan.cached is not None and plan.start >= pd.Timestamp(end)]
         report.unchanged.extend(done)
         plans = {s: plan for s, plan in plans.items() if s not in done}
-    frames: dict[str, pd.DataFrame] = {}
-    batches = _batches(plans)
-    for index, (fetch_start, batch) in enumerate(batches):
-        fetched, reasons = _download_with_retries(batch, fetch_start, end, store.root)
-        frames.update(fetched)
-        report.failed.update(reasons)
-        if on_batch:
-            on_batch(batch)
-        if report.failed and all(_is_no_network(why) for why in reasons.values()) and not fetched:
-            report.network_error = next(iter(reasons.values()))
-            for _, rest in batches[index + 1 :]:
-                report.failed.update(dict.fromkeys(rest, report.network_error))
-            break
-
-    # a ticker whose overlap shows re-adjusted history is fetched again from its first day
-    refetch = {s: frames.pop(s) for s in list(frames) if _readjusted(plans[s], frames[s])}
-    for symbol in refetch:
-        fetched, reasons = _download_with_retries([symbol], plans[symbol].first_day, end, store.root)
-        frames.update(fetched)
-        report.failed.update(reasons)
-
+    frames, refetched = _fetch(plans, end, store.root, report, on_batch)
     if report.network_error:
         for symbol in [s for s in report.failed if store.has(s)]:
             del report.failed[symbol]
             report.fell_back.append(symbol)
     for symbol in write_order(frames):
-        plan = plans[symbol]
-        new = _complete_days(frames[symbol], symbol, now)
-        merged = new if symbol in refetch else plan.merge(new)
-        if symbol not in refetch and plan.cached is not None and len(merged) == len(plan.cached):
-            report.unchanged.append(symbol)
-            continue
-        if merged.empty:
-            report.failed[symbol] = "no complete trading day in the range asked"
-            continue
-        try:
-            report.updated[symbol] = store.write(symbol, merged, "yfinance")
-        except DataError as exc:  # the cached file is left as it was
-            report.failed[symbol] = f"Yahoo's prices failed validation ({exc})"
+        _store_update(store, symbol, plans[symbol], frames[symbol], symbol in refetched, report, now)
     return report
 
 
@@ -189,6 +157,62 @@ class _Plan:
         if self.cached is None:
             return new
         return pd.concat([self.cached, new[new.index > self.cached.index[-1]]])
+
+
+def _fetch(
+    plans: dict[str, "_Plan"],
+    end,
+    cache_root: Path,
+    report: UpdateReport,
+    on_batch: Callable[[list[str]], None] | None,
+) -> tuple[dict[str, pd.DataFrame], set[str]]:
+    """Download every planned ticker in batches; stop at the first batch that shows there is no network.
+
+    Returns the frames, and the tickers fetched again from their first day because Yahoo re-adjusted them.
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    batches = _batches(plans)
+    for index, (fetch_start, batch) in enumerate(batches):
+        fetched, reasons = _download_with_retries(batch, fetch_start, end, cache_root)
+        frames.update(fetched)
+        report.failed.update(reasons)
+        if on_batch:
+            on_batch(batch)
+        if reasons and not fetched and all(_is_no_network(why) for why in reasons.values()):
+            report.network_error = next(iter(reasons.values()))
+            for _, rest in batches[index + 1 :]:
+                report.failed.update(dict.fromkeys(rest, report.network_error))
+            break
+    refetched = {s for s in frames if _readjusted(plans[s], frames[s])}
+    for symbol in refetched:
+        del frames[symbol]
+        fetched, reasons = _download_with_retries([symbol], plans[symbol].first_day, end, cache_root)
+        frames.update(fetched)
+        report.failed.update(reasons)
+    return frames, refetched
+
+
+def _store_update(
+    store: PriceStore,
+    symbol: str,
+    plan: "_Plan",
+    fetched: pd.DataFrame,
+    whole_history: bool,
+    report: UpdateReport,
+    now: pd.Timestamp | None,
+) -> None:
+    """Write cached + new complete days (or the refetched whole history); a refused frame is a failure."""
+    new = _complete_days(fetched, symbol, now)
+    merged = new if whole_history else plan.merge(new)
+    if not whole_history and plan.cached is not None and len(merged) == len(plan.cached):
+        report.unchanged.append(symbol)
+    elif merged.empty:
+        report.failed[symbol] = "no complete trading day in the range asked"
+    else:
+        try:
+            report.updated[symbol] = store.write(symbol, merged, "yfinance")
+        except DataError as exc:  # the cached file is left as it was
+            report.failed[symbol] = f"Yahoo's prices failed validation ({exc})"
 
 
 def _plan(store: PriceStore, symbol: str, start) -> _Plan:

@@ -113,7 +113,9 @@ def test_ticker_yfinance_returns_empty_for(fake_yahoo, tmp_store, monkeypatch, m
     before = snapshot(tmp_store)
     fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
     result = invoke("update", "MU")
-    assert_one_line_error(result, "yfinance returned no prices for MU", "no timezone found", "data import")
+    assert_one_line_error(
+        result, "yfinance returned no usable prices for MU", "no timezone found", "data import"
+    )
     assert snapshot(tmp_store) == before
 
 

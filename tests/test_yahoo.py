@@ -95,7 +95,7 @@ def test_failed_ticker_is_reported_with_yfinance_reason_and_others_written(fake_
     assert "no timezone found" in report.failed["MU"]
     assert tmp_store.tickers() == ["SPY"]
     with pytest.raises(
-        DataError, match=r"yfinance returned no prices for MU: .*no timezone found.*data update MU"
+        DataError, match=r"yfinance returned no usable prices for MU: .*no timezone found.*data update MU"
     ):
         report.raise_for_failures()
 
@@ -188,5 +188,5 @@ def test_load_prices_explains_a_failed_download(fake_yahoo, tmp_store):
     from engine.prices import load_prices
 
     fake_yahoo.failures["GLD"] = [YFTzMissingError("GLD")]
-    with pytest.raises(DataError, match=r"yfinance returned no prices for GLD: .*no timezone found"):
+    with pytest.raises(DataError, match=r"yfinance returned no usable prices for GLD: .*no timezone found"):
         load_prices(["GLD"], store=tmp_store, offline=False)
