@@ -50,6 +50,8 @@ def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read it as CSV ({exc}); give a yfinance-style CSV") from None
     raw.columns = [str(c).strip() for c in raw.columns]
+    if raw.columns[0] == "Price" and len(raw) > 1 and raw.iloc[0, 0] == "Ticker":
+        raw = _flatten_download_header(path, raw)
     by_lower = {c.lower(): c for c in raw.columns}
     if "date" not in by_lower:
         raise DataError(
@@ -118,6 +120,15 @@ def import_csv(
         frame, notes, path = parsed[symbol]
         written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
     return written
+
+
+def _flatten_download_header(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
+    """``yf.download(...).to_csv()`` writes three header rows (Price, Ticker, Date): keep the Price names."""
+    tickers = set(raw.iloc[0, 1:])
+    if len(tickers) > 1:
+        raise DataError(f"{path} holds several tickers ({', '.join(sorted(tickers))}); save one per file")
+    body = raw.iloc[2:] if raw.iloc[1, 0] == "Date" else raw.iloc[1:]
+    return body.rename(columns={"Price": "Date"}).reset_index(drop=True)
 
 
 def _parse_dates(path: Path, values: pd.Series) -> pd.DatetimeIndex:

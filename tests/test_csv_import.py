@@ -115,3 +115,18 @@ def test_ticker_outside_the_universe_is_refused_with_the_fix(tmp_store, tmp_path
     ):
         import_csv([path], tmp_store)
     assert tmp_store.tickers() == []
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside yfinance
+def test_csv_written_by_yf_download_to_csv_is_understood(fake_yahoo, tmp_store, tmp_path):
+    """The three-row header (Price / Ticker / Date) that ``yf.download(...).to_csv()`` writes."""
+    import yfinance as yf
+
+    fake_yahoo.add("SPY", "2024-01-02", [100.0, 101.0])
+    yf.download(["SPY"], start="2024-01-01", auto_adjust=False, progress=False).to_csv(tmp_path / "SPY.csv")
+    assert (tmp_path / "SPY.csv").read_text().splitlines()[1].startswith("Ticker,SPY")
+    import_csv([tmp_path / "SPY.csv"], tmp_store)
+    frame = tmp_store.read("SPY")
+    assert frame["Close"].tolist() == [100.0, 101.0]
+    assert frame["Adj Close"].tolist() == pytest.approx([98.0, 98.98])
+    assert frame["Volume"].tolist() == [1000.0, 1000.0]

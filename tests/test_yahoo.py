@@ -14,6 +14,7 @@ from tests.conftest import DNS
 AFTER_CLOSE = pd.Timestamp("2024-03-01 23:00", tz="UTC")  # 18:00 New York: that day's close is final
 
 
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside yfinance
 def test_fake_reproduces_the_real_download_shape(fake_yahoo):
     fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
     fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
