@@ -46,7 +46,7 @@ def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     """Parse one CSV into the cached shape plus notes for the metadata; ``DataError`` names the file."""
     path = Path(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read it as CSV ({exc}); give a yfinance-style CSV") from None
     raw.columns = [str(c).strip() for c in raw.columns]

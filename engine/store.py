@@ -110,8 +110,14 @@ class PriceStore:
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(meta).encode()}
         )
-        self.prices_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(table, path)
+        try:
+            self.prices_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_write(table, path)
+        except OSError as exc:
+            raise DataError(
+                f"cannot write {path} ({exc.strerror or exc}); make the cache writable or point "
+                f"INFRABT_DATA_DIR elsewhere"
+            ) from None
         return meta
 
     def _existing(self, symbol: str) -> Path:

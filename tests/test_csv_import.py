@@ -1,5 +1,7 @@
 """CSV import: a yfinance-style file, several, or a folder; a bad file is refused, the cache unchanged."""
 
+import warnings
+
 import pytest
 
 from engine.csv_import import import_csv, read_price_csv
@@ -117,16 +119,31 @@ def test_ticker_outside_the_universe_is_refused_with_the_fix(tmp_store, tmp_path
     assert tmp_store.tickers() == []
 
 
-@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside yfinance
 def test_csv_written_by_yf_download_to_csv_is_understood(fake_yahoo, tmp_store, tmp_path):
     """The three-row header (Price / Ticker / Date) that ``yf.download(...).to_csv()`` writes."""
     import yfinance as yf
 
     fake_yahoo.add("SPY", "2024-01-02", [100.0, 101.0])
-    yf.download(["SPY"], start="2024-01-01", auto_adjust=False, progress=False).to_csv(tmp_path / "SPY.csv")
+    with warnings.catch_warnings():  # pandas 4 deprecations inside yfinance
+        warnings.simplefilter("ignore")
+        data = yf.download(["SPY"], start="2024-01-01", auto_adjust=False, progress=False)
+    data.to_csv(tmp_path / "SPY.csv")
     assert (tmp_path / "SPY.csv").read_text().splitlines()[1].startswith("Ticker,SPY")
     import_csv([tmp_path / "SPY.csv"], tmp_store)
     frame = tmp_store.read("SPY")
     assert frame["Close"].tolist() == [100.0, 101.0]
     assert frame["Adj Close"].tolist() == pytest.approx([98.0, 98.98])
     assert frame["Volume"].tolist() == [1000.0, 1000.0]
+
+
+def test_byte_order_mark_from_excel_is_ignored(tmp_path):
+    path = tmp_path / "GLD.csv"
+    path.write_bytes("Date,Adj Close\n2024-01-02,5\n".encode("utf-8-sig"))
+    frame, _ = read_price_csv(path)
+    assert frame["Adj Close"].tolist() == [5.0]
+
+
+def test_header_only_csv_is_refused(tmp_path):
+    path = write_csv(tmp_path, "GLD.csv", "")
+    with pytest.raises(DataError, match=r"GLD\.csv: every Adj Close value is empty"):
+        read_price_csv(path)

@@ -86,6 +86,18 @@ def test_corrupt_file_is_reported_with_the_rebuild_command(tmp_store, make_price
         tmp_store.metadata("TSM")
 
 
+def test_unwritable_cache_is_a_clear_error(tmp_store, make_prices, monkeypatch):
+    import engine.store
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(engine.store.os, "replace", refuse)
+    with pytest.raises(DataError, match=r"cannot write .*MU.parquet \(Permission denied\).*INFRABT_DATA_DIR"):
+        tmp_store.write("MU", make_prices([1.0]), "test")
+    assert tmp_store.tickers() == []
+
+
 def test_symbol_cannot_escape_the_cache_dir(tmp_store):
     with pytest.raises(DataError, match="not a ticker symbol"):
         tmp_store.path("../../etc/passwd")
@@ -104,7 +116,7 @@ def test_failure_mid_write_keeps_previous_file_and_no_temp(tmp_store, make_price
         raise OSError("disk full")
 
     monkeypatch.setattr(engine.store.pq, "write_table", half_write)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DataError, match="disk full"):
         tmp_store.write("MU", make_prices([7.0, 8.0, 9.0]), "test")
     assert tmp_store.read("MU")["Adj Close"].tolist() == [1.0, 2.0]
     assert [p.name for p in tmp_store.prices_dir.iterdir()] == ["MU.parquet"]

@@ -2,6 +2,8 @@
 sees exactly the 1.7 shape: columns MultiIndex (Price, Ticker), tz-naive dates, all-NaN columns for a failed
 ticker."""
 
+import warnings
+
 import pandas as pd
 import pytest
 import yfinance as yf
@@ -14,11 +16,12 @@ from tests.conftest import DNS
 AFTER_CLOSE = pd.Timestamp("2024-03-01 23:00", tz="UTC")  # 18:00 New York: that day's close is final
 
 
-@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # inside yfinance
 def test_fake_reproduces_the_real_download_shape(fake_yahoo):
     fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0])
     fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
-    data = yf.download(["SPY", "MU"], start="2024-01-01", auto_adjust=False, progress=False)
+    with warnings.catch_warnings():  # pandas 4 deprecations inside yfinance
+        warnings.simplefilter("ignore")
+        data = yf.download(["SPY", "MU"], start="2024-01-01", auto_adjust=False, progress=False)
     assert list(data.columns.names) == ["Price", "Ticker"]
     assert {"Adj Close", "Close", "Open", "High", "Low", "Volume"} == set(
         data.columns.get_level_values("Price")
