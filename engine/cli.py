@@ -164,7 +164,14 @@ def data_list() -> None:
     if not out.is_terminal:  # a pipe or a test: do not squeeze the table into 80 columns
         out = Console(width=120)
     out.print(table)
-    missing = [s for s in universe if s not in cached]
+    _note_uncached(cached)
+
+
+def _note_uncached(cached: list[str]) -> None:
+    """Name the universe tickers the cache lacks, and how to get them."""
+    from engine.universe import load_universe
+
+    missing = [s for s in load_universe() if s not in cached]
     if missing:
         console.print(
             f"not cached: {' '.join(missing)} (run `infrabt data update` or `infrabt data import <folder>`)",
@@ -207,6 +214,7 @@ def data_check() -> None:
             f"`infrabt data update {names}` or `infrabt data import <folder with their CSVs>`"
         )
     console.print(f"{checked} cached tickers checked: all readable and valid", highlight=False)
+    _note_uncached(store.tickers())
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -59,6 +59,7 @@ def test_import_then_list_and_check(tmp_store, csv_dir):
     checked = invoke("check")
     assert checked.exit_code == 0
     assert "2 cached tickers checked: all readable and valid" in checked.stderr
+    assert "not cached:" in checked.stderr and "QQQ" in checked.stderr
 
 
 def test_check_shows_suspicious_move_warnings(tmp_store, make_prices):
