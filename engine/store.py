@@ -8,6 +8,7 @@ temp file, which is ignored).
 import json
 import os
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class PriceStore:
         defaults to the cached SPY adjusted closes, used to tell a crash-day drop from a data error.
         """
         path = self.path(symbol)
-        frame = _normalize(frame)
+        frame = _normalize(symbol, frame)
         check_frame(symbol, frame)
         if market is None and symbol != MARKET:
             market = self._market()
@@ -140,11 +141,14 @@ class PriceStore:
             return None
 
 
-def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
+def _normalize(symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The cached shape: exactly ``COLUMNS`` as float64 (missing ones NaN), a tz-naive ns index named Date."""
     out = pd.DataFrame(index=frame.index)
     for column in COLUMNS:
-        out[column] = pd.to_numeric(frame[column], errors="raise") if column in frame else float("nan")
+        try:
+            out[column] = pd.to_numeric(frame[column]) if column in frame else float("nan")
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{symbol}: {column} holds something that is not a number ({exc})") from None
     out = out.astype("float64")
     if isinstance(out.index, pd.DatetimeIndex):
         out.index = out.index.as_unit("ns").rename("Date")
@@ -153,7 +157,7 @@ def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _atomic_write(table: pa.Table, path: Path) -> None:
     """Write to a hidden temp file in the same directory, then rename over ``path`` (atomic on POSIX)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         pq.write_table(table, tmp)
         os.replace(tmp, path)

@@ -54,6 +54,13 @@ def test_invalid_frames_are_refused_and_previous_file_kept(tmp_store, make_price
     assert tmp_store.read("AMD")["Adj Close"].tolist() == [5.0, 6.0]
 
 
+def test_text_in_a_price_column_is_refused(tmp_store):
+    index = pd.date_range("2024-01-02", periods=2, name="Date")
+    bad = pd.DataFrame({"Adj Close": ["1.0", "oops"]}, index=index)
+    with pytest.raises(DataError, match="AMD: Adj Close holds something that is not a number"):
+        tmp_store.write("AMD", bad, "test")
+
+
 def test_suspicious_drop_is_a_warning_not_an_error(tmp_store, make_prices):
     meta = tmp_store.write("MARA", make_prices([10.0, 10.0, 4.0, 4.2]), "test")
     assert len(meta["warnings"]) == 1
