@@ -71,7 +71,11 @@ def build_orders(strategy, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.D
     """
     tickers = list(strategy.tickers)
     targets = strategy.target_weights(prices[tickers], start=days[0])
+    earlier = targets.loc[targets.index < days[0]]
     targets = targets.loc[(targets.index >= days[0]) & (targets.index <= days[-1])]
+    if len(earlier) and (targets.empty or targets.index[0] != days[0]):
+        # The first allocation trades on the first day: the latest decision made before it.
+        targets = pd.concat([earlier.iloc[[-1]].set_axis([days[0]]), targets])
     if targets.empty:
         raise StrategyError(f"{strategy.id}: none of {', '.join(tickers)} has a price in the backtest range")
     check_targets(strategy, targets)

@@ -217,6 +217,71 @@ def data_check() -> None:
     _note_uncached(store.tickers())
 
 
+# --- infrabt strategies / run (the backtest) ---
+
+StrategiesDir = Annotated[
+    Path | None, typer.Option("--strategies-dir", help="A folder of your own strategy modules (added).")
+]
+
+
+@app.command("strategies")
+@friendly_errors
+def strategies_list(strategies_dir: StrategiesDir = None) -> None:
+    """List the strategies a run can use: id, thesis, assets, rule."""
+    from rich.table import Table
+
+    from strategies import load_strategies
+
+    table = Table(show_lines=True)
+    for column in ("id", "thesis", "assets", "rule"):
+        table.add_column(column, overflow="fold")
+    for strategy in load_strategies(strategies_dir).values():
+        table.add_row(strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+    Console().print(table)
+
+
+@app.command("run")
+@friendly_errors
+def run_backtest(
+    ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2018-01-01",
+    end: Annotated[str | None, typer.Option(help="Last day (default: the last cached date).")] = None,
+    fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
+    slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports/output"),
+    strategies_dir: StrategiesDir = None,
+    calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
+    benchmark: Annotated[str, typer.Option(help="Strategy id to compare against (always run).")] = "spy",
+    crises: Annotated[Path | None, typer.Option(help="Extra crisis windows (TOML) for the report.")] = None,
+    tearsheets: Annotated[bool, typer.Option(help="Write a quantstats tear sheet per strategy.")] = True,
+) -> None:
+    """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
+    from engine.api import run, write_csvs
+    from engine.errors import StrategyError
+
+    result = run(
+        ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
+        offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
+    )  # fmt: skip
+    console.print(
+        f"ran {len(result.returns.columns)} strategies on the {result.calendar} calendar "
+        f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}",
+        highlight=False,
+    )
+    paths = write_csvs(result, out, benchmark)
+    try:
+        from reports import write_report
+    except ImportError:  # the reports package is optional: the CSVs are the engine's output
+        console.print(f"wrote {paths['returns']} and {paths['metrics']}", highlight=False)
+    else:
+        index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)
+        console.print(f"wrote {index}", highlight=False)
+    if result.failures:
+        lines = "; ".join(f"{sid}: {reason}" for sid, reason in result.failures.items())
+        raise StrategyError(f"{len(result.failures)} strategies failed (the others were written): {lines}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app()

@@ -127,6 +127,21 @@ def test_a_strategy_that_fails_is_recorded_and_the_others_still_run():
     assert "negative weight" in result.failures["short"]
 
 
+def test_the_first_allocation_is_forced_on_the_first_day_from_the_latest_earlier_decision():
+    prices = synthetic_prices(["SPY", "TLT"])
+
+    class Quarterly(Strategy):  # a hand-written rule that ignores ``start``
+        def target_weights(self, prices, start=None):
+            return pd.DataFrame(
+                {"SPY": [0.3, 0.7], "TLT": [0.7, 0.3]}, index=pd.to_datetime(["2023-11-01", "2024-04-01"])
+            )
+
+    strategy = Quarterly(id="q", thesis="t", weighting=Fixed({"SPY": 0.5, "TLT": 0.5}))
+    result = backtest([strategy], prices, "equity", NO_COSTS, start="2024-01-02")
+    assert result.weights["q"].loc["2024-01-02"].tolist() == pytest.approx([0.3, 0.7])
+    assert result.weights["q"].loc["2024-04-01"].tolist() == pytest.approx([0.7, 0.3])
+
+
 def test_a_date_range_without_prices_is_refused():
     prices = synthetic_prices(["SPY"])
     with pytest.raises(DataError, match="no prices between 2030-01-01"):

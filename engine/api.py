@@ -1,0 +1,111 @@
+"""The Python entry point: ``engine.run(...)`` loads prices, runs strategies, returns a ``BacktestResult``.
+
+The command line (``infrabt run``) is a thin wrapper over ``run`` and ``write_csvs``.
+"""
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from engine.backtest import backtest
+from engine.calendar import CALENDARS
+from engine.errors import ConfigError, StrategyError
+from engine.result import BacktestResult, Costs
+
+DEFAULT_START = "2018-01-01"
+
+
+def run(
+    strategies: "Iterable[str | object] | None" = None,
+    start=DEFAULT_START,
+    end=None,
+    *,
+    fees: float = 0.001,
+    slippage: float = 0.001,
+    calendar: str | None = None,
+    offline: bool | None = None,
+    strategies_dir: str | Path | None = None,
+    benchmark: str = "spy",
+    init_cash: float = 100_000.0,
+) -> BacktestResult:
+    """Backtest strategies (ids or ``Strategy`` objects; default: all known) on cached prices, one calendar.
+
+    The benchmark strategy is always included. ``end`` defaults to the last day on which every needed ticker
+    has a price (so a series that is simply not updated yet never looks like a delisting). ``calendar``
+    defaults to "equity" unless every strategy is crypto-only and declares the crypto calendar.
+    """
+    from engine.prices import load_prices
+    from strategies import load_strategies
+
+    known = load_strategies(strategies_dir)
+    chosen = select(strategies, known, benchmark)
+    calendar = choose_calendar(chosen, calendar)
+    tickers = list(dict.fromkeys(t for s in chosen for t in s.tickers))
+    start = pd.Timestamp(start)
+    prices = load_prices(tickers, start=start - warmup(chosen), end=end, calendar=calendar, offline=offline)
+    if end is None:
+        end = common_end(prices, start)
+    costs = Costs(fees=fees, slippage=slippage, init_cash=init_cash)
+    return backtest(chosen, prices, calendar, costs, start=start, end=end)
+
+
+def select(strategies, known: dict, benchmark: str | None) -> list:
+    """The strategies to run, by id or as objects, benchmark included; an unknown id lists the known ones."""
+    wanted = list(known.values()) if strategies is None else list(strategies)
+    if benchmark and benchmark not in [getattr(s, "id", s) for s in wanted]:
+        wanted.append(benchmark)
+    chosen: dict[str, object] = {}
+    for item in wanted:
+        if isinstance(item, str):
+            if item not in known:
+                raise StrategyError(f"unknown strategy {item!r}; known: {', '.join(sorted(known))}")
+            item = known[item]
+        chosen[item.id] = item
+    return list(chosen.values())
+
+
+def choose_calendar(strategies: list, calendar: str | None) -> str:
+    """One calendar for the whole comparison: crypto only if every strategy is crypto-only."""
+    if calendar is None:
+        return "crypto" if all(s.calendar == "crypto" for s in strategies) else "equity"
+    if calendar not in CALENDARS:
+        raise ConfigError(f"unknown calendar {calendar!r}; use one of {', '.join(CALENDARS)}")
+    if calendar == "crypto":
+        mixed = [s.id for s in strategies if not s.crypto_only]
+        if mixed:
+            raise ConfigError(
+                f"the crypto (7-day) calendar is for crypto-only runs, but {', '.join(mixed)} hold equities; "
+                "use --calendar equity"
+            )
+    return calendar
+
+
+def warmup(strategies: list) -> pd.Timedelta:
+    """Calendar days of history to load before ``start`` so the longest lookback is filled on day one."""
+    sessions = max(s.lookback for s in strategies)
+    return pd.Timedelta(days=math.ceil(sessions * 1.5) + 14)  # 252 sessions ~ 365 days; +2 weeks of holidays
+
+
+def common_end(prices: pd.DataFrame, start: pd.Timestamp) -> pd.Timestamp:
+    """The last day on which every ticker with prices after ``start`` still has one."""
+    last = prices.apply(pd.Series.last_valid_index).dropna()
+    last = last[last >= start]
+    return last.min() if len(last) else prices.index[-1]
+
+
+def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> dict[str, Path]:
+    """``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy)."""
+    from engine.metrics import summary
+
+    if benchmark not in result.returns.columns:
+        reason = result.failures.get(benchmark, "it is not among the strategies run")
+        fix = "pick another with --benchmark"
+        raise StrategyError(f"benchmark {benchmark!r} has no returns ({reason}); {fix}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"returns": out / "returns.csv", "metrics": out / "metrics.csv"}
+    result.returns.to_csv(paths["returns"], date_format="%Y-%m-%d")
+    summary(result.returns, result.returns[benchmark], result.periods_per_year).to_csv(paths["metrics"])
+    return paths
