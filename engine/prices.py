@@ -39,7 +39,7 @@ def load_prices(
     offline = offline_by_default() if offline is None else offline
     missing = [s for s in symbols if not store.has(s)]
     if missing and not offline:
-        from engine.yahoo import update
+        from engine.yahoo import update  # imports yfinance (slow): only when a download is needed
 
         update(missing, store=store, offline=False).raise_for_failures()
     missing = [s for s in symbols if not store.has(s)]
