@@ -72,7 +72,10 @@ class UpdateReport:
     def raise_for_failures(self) -> None:
         if not self.failed:
             return
-        reasons = "; ".join(f"{symbol}: {why}" for symbol, why in self.failed.items())
+        by_reason: dict[str, list[str]] = {}
+        for symbol, why in self.failed.items():
+            by_reason.setdefault(why, []).append(symbol)
+        reasons = "; ".join(f"{' '.join(symbols)}: {why}" for why, symbols in by_reason.items())
         symbols = " ".join(self.failed)
         if self.offline:
             raise DataError(
@@ -337,7 +340,12 @@ def _reason(symbol: str, messages: list[str]) -> str:
     about = [m.strip() for m in messages if mentions.search(m)]
     general = [m.strip() for m in messages if m.strip() and "Failed download" not in m]
     lines = about or general
-    return _clean(lines[-1]) if lines else "yfinance returned no rows (no reason given)"
+    if not lines:
+        return "yfinance returned no rows (no reason given)"
+    # without network yfinance logs the DNS error, then blames the ticker ("possibly delisted"): say the cause
+    return _clean(
+        [m for m in lines if _is_no_network(m)][-1] if any(map(_is_no_network, lines)) else lines[-1]
+    )
 
 
 def _clean(message: str) -> str:

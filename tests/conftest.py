@@ -1,6 +1,8 @@
 """Shared fixtures. ``shared_prices`` is the real-data cache; ``tmp_store`` an empty cache for unit tests."""
 
+import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,8 @@ class FakeYahoo:
     def __init__(self):
         self.closes: dict[str, pd.Series] = {}
         self.failures: dict[str, list[Exception]] = {}
+        self.logs: dict[str, list[str]] = {}
+        """messages to send to the yfinance logger before failing, as yfinance does"""
         self.requests: list[tuple[str, str, str | None]] = []
 
     def add(self, symbol, start, values, freq="B"):
@@ -77,7 +81,18 @@ class FakeYahoo:
             def history(self, start=None, end=None, auto_adjust=True, **kwargs):
                 fake.requests.append((symbol, start, end))
                 if fake.failures.get(symbol):
-                    raise fake.failures[symbol].pop(0)
+                    for message in fake.logs.get(symbol, []):
+                        logging.getLogger("yfinance").error(message)
+                    failure = fake.failures[symbol].pop(0)
+                    from yfinance import utils as yf_utils
+                    from yfinance.exceptions import YFTickerMissingError
+
+                    if isinstance(failure, YFTickerMissingError):
+                        # as yfinance 1.7 does: log it, remember it, return an empty frame (no exception)
+                        logging.getLogger("yfinance").error(str(failure))
+                        self._price_history = SimpleNamespace(_last_error=str(failure).split(": ", 1)[1])
+                        return yf_utils.empty_df()
+                    raise failure
                 closes = fake.closes.get(symbol, pd.Series(dtype=float))
                 closes = closes[
                     (closes.index >= pd.Timestamp(start)) & (closes.index < pd.Timestamp(end or "2100"))

@@ -139,6 +139,28 @@ def test_no_network_falls_back_to_cache_and_fails_for_uncached(fake_yahoo, tmp_s
         report.raise_for_failures()
 
 
+def test_no_network_is_recognised_when_yfinance_blames_the_ticker(fake_yahoo, tmp_store, make_prices):
+    """Without network yfinance 1.7 logs the DNS error, then says "possibly delisted; no timezone found"."""
+    tmp_store.write("ETH-USD", make_prices([1.0, 2.0], freq="D"), "test")
+    for symbol in ("ETH-USD", "QQQ"):
+        fake_yahoo.logs[symbol] = [f"Failed to get ticker '{symbol}' reason: {DNS}."]
+        fake_yahoo.failures[symbol] = [YFTzMissingError(symbol)]
+    report = update(["ETH-USD", "QQQ"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert report.fell_back == ["ETH-USD"]
+    assert "Could not resolve host" in report.network_error
+    assert list(report.failed) == ["QQQ"]
+
+
+def test_same_reason_for_many_tickers_is_said_once(fake_yahoo, tmp_store):
+    for symbol in ("MU", "AMD", "TSM"):
+        fake_yahoo.failures[symbol] = [YFTzMissingError(symbol)]
+    report = update(["MU", "AMD", "TSM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    with pytest.raises(DataError) as caught:
+        report.raise_for_failures()
+    assert str(caught.value).count("no timezone found") == 1
+    assert "MU AMD TSM: possibly delisted; no timezone found" in str(caught.value)
+
+
 def test_offline_never_calls_yfinance(monkeypatch, tmp_store, make_prices):
     monkeypatch.setattr(yf, "download", lambda *a, **k: pytest.fail("offline must not download"))
     tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
