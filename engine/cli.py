@@ -97,7 +97,7 @@ def data_update(
     if report.fell_back:
         console.print(
             f"[yellow]warning:[/] no network ({report.network_error}); nothing downloaded, kept the cached "
-            f"prices of {' '.join(report.fell_back)}. Retry `infrabt data update` when online.",
+            f"prices of {_names(report.fell_back)}. Retry `infrabt data update` when online.",
             highlight=False,
             soft_wrap=True,
         )
@@ -165,6 +165,11 @@ def data_list() -> None:
         out = Console(width=120)
     out.print(table)
     _note_uncached(cached)
+
+
+def _names(symbols: list[str], most: int = 8) -> str:
+    """A few tickers by name, many by count: a warning must stay readable."""
+    return " ".join(symbols) if len(symbols) <= most else f"{len(symbols)} tickers"
 
 
 def _note_uncached(cached: list[str]) -> None:
