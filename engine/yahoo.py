@@ -8,8 +8,8 @@ Why it looks the way it does:
 - yfinance fails silently: a ticker it cannot fetch comes back as all-NaN columns (or the whole frame is
   empty) and the reason goes only to the ``yfinance`` logger. So every ticker is checked on its own and the
   logger's messages are captured to say why.
-- Incremental: only days after the last cached one are fetched, plus that last day as an overlap. Yahoo
-  anchors the dividend adjustment at the fetch date, so if the overlap's adjusted close moved (a dividend or
+- Incremental: only days after the last cached one are fetched, plus a week before it as an overlap. Yahoo
+  anchors the dividend adjustment at the fetch date, so if the overlap's adjusted closes moved (a dividend or
   split since the last fetch) the ticker's whole history is fetched again rather than stitched with a jump.
 - Transient failures (timeouts, rate limits, 5xx) are retried with exponential backoff; no network at all is
   not retried: the cache is used instead, and the report says so.
@@ -38,7 +38,9 @@ BATCH_SIZE = 10
 MAX_ATTEMPTS = 3
 BACKOFF_SECONDS = 2.0
 ADJUSTMENT_TOLERANCE = 1e-4
-"""Relative change of the overlap day's adjusted close that means Yahoo re-adjusted the history."""
+"""Relative change of an overlap day's adjusted close that means Yahoo re-adjusted the history."""
+OVERLAP = pd.Timedelta(days=7)
+"""How far before the last cached day an incremental fetch starts: enough to compare a few closes."""
 
 _NO_NETWORK = ("could not resolve host", "dnserror", "network is unreachable", "curl: (6)", "curl: (7)")
 _TRANSIENT = (
@@ -126,7 +128,7 @@ def update(
 
     plans = {symbol: _plan(store, symbol, start) for symbol in symbols}
     if end is not None:  # cached through ``end`` already: nothing to fetch
-        done = [s for s, plan in plans.items() if plan.cached is not None and plan.start >= pd.Timestamp(end)]
+        done = [s for s, plan in plans.items() if plan.cached_through(pd.Timestamp(end))]
         report.unchanged.extend(done)
         plans = {s: plan for s, plan in plans.items() if s not in done}
     frames, refetched = _fetch(plans, end, store.root, report, on_batch)
@@ -150,6 +152,9 @@ class _Plan:
 
     start: pd.Timestamp
     cached: pd.DataFrame | None = None
+
+    def cached_through(self, day: pd.Timestamp) -> bool:
+        return self.cached is not None and self.cached.index[-1] >= day
 
     @property
     def first_day(self) -> pd.Timestamp:
@@ -226,7 +231,7 @@ def _plan(store: PriceStore, symbol: str, start) -> _Plan:
         cached = None  # corrupt: rebuilt from scratch
     if cached is None or (start is not None and requested < cached.index[0]):
         return _Plan(requested)
-    return _Plan(cached.index[-1], cached)
+    return _Plan(cached.index[-1] - OVERLAP, cached)
 
 
 def _batches(plans: dict[str, _Plan]) -> list[tuple[pd.Timestamp, list[str]]]:
@@ -242,14 +247,17 @@ def _batches(plans: dict[str, _Plan]) -> list[tuple[pd.Timestamp, list[str]]]:
 
 
 def _readjusted(plan: _Plan, new: pd.DataFrame) -> bool:
-    """True if the overlap day's adjusted close changed since it was cached (Yahoo re-anchored dividends)."""
+    """True if the overlap's adjusted closes changed since they were cached (Yahoo re-anchored dividends).
+
+    No overlap at all cannot be checked, so it counts as changed: refetching beats stitching blind.
+    """
     if plan.cached is None:
         return False
-    overlap = plan.cached.index[-1]
-    if overlap not in new.index:
-        return False
-    before, after = plan.cached.loc[overlap, "Adj Close"], new.loc[overlap, "Adj Close"]
-    return abs(after / before - 1) > ADJUSTMENT_TOLERANCE
+    common = plan.cached.index.intersection(new.index)
+    if common.empty:
+        return True
+    ratio = new.loc[common, "Adj Close"] / plan.cached.loc[common, "Adj Close"]
+    return bool((ratio - 1).abs().max() > ADJUSTMENT_TOLERANCE)
 
 
 def _download_with_retries(

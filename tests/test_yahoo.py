@@ -46,13 +46,14 @@ def test_first_update_downloads_adjusted_and_raw_close(fake_yahoo, tmp_store):
     assert _CookieDBManager.get_location() == str(tmp_store.root / "yfinance")
 
 
-def test_second_update_fetches_only_from_the_last_cached_day(fake_yahoo, tmp_store):
-    fake_yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0])
+def test_second_update_fetches_only_the_new_days_plus_a_week_of_overlap(fake_yahoo, tmp_store):
+    closes = [float(n) for n in range(10, 30)]  # 20 business days from 2024-01-02 to 2024-01-29
+    fake_yahoo.add("NVDA", "2024-01-02", closes[:15])
     update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    fake_yahoo.add("NVDA", "2024-01-02", [10.0, 11.0, 12.0, 13.0, 14.0])
+    fake_yahoo.add("NVDA", "2024-01-02", closes)
     report = update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    assert fake_yahoo.requests[-1][:2] == ("NVDA", "2024-01-04")
-    assert tmp_store.read("NVDA")["Close"].tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
+    assert fake_yahoo.requests[-1][:2] == ("NVDA", "2024-01-15"), "last cached 2024-01-22 minus 7 days"
+    assert tmp_store.read("NVDA")["Close"].tolist() == closes
     assert list(report.updated) == ["NVDA"]
     assert update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE).unchanged == ["NVDA"]
 
@@ -63,7 +64,7 @@ def test_readjusted_history_is_fetched_again_not_stitched(fake_yahoo, tmp_store)
     # a dividend since the last fetch: Yahoo now reports every earlier close lower
     fake_yahoo.add("JPM", "2024-01-02", [9.5, 10.5, 11.5, 12.5])
     update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
-    assert fake_yahoo.requests[-1][:2] == ("JPM", "2024-01-02")
+    assert [r[1] for r in fake_yahoo.requests if r[0] == "JPM"][-2:] == ["2023-12-28", "2024-01-02"]
     assert tmp_store.read("JPM")["Close"].tolist() == [9.5, 10.5, 11.5, 12.5]
 
 
@@ -82,6 +83,21 @@ def test_zero_adjusted_close_from_yahoo_is_refused_and_others_written(fake_yahoo
     report = update(["SPY", "QQQ"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert "QQQ" in report.failed and "positive" in report.failed["QQQ"]
     assert list(report.updated) == ["SPY"]
+
+
+def test_no_overlap_with_the_cache_means_a_full_refetch(fake_yahoo, tmp_store, make_prices):
+    tmp_store.write("JPM", make_prices([1.0, 2.0, 3.0]), "csv:old")  # 2024-01-02 .. 2024-01-04
+    fake_yahoo.add("JPM", "2024-01-16", [5.0, 6.0])
+    update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert [r[1] for r in fake_yahoo.requests if r[0] == "JPM"] == ["2023-12-28", "2024-01-02"]
+    assert tmp_store.metadata("JPM")["source"] == "yfinance"
+
+
+def test_update_up_to_an_end_already_cached_downloads_nothing(fake_yahoo, tmp_store, make_prices):
+    tmp_store.write("JPM", make_prices([1.0, 2.0, 3.0]), "csv:old")  # 2024-01-02 .. 2024-01-04
+    report = update(["JPM"], end="2024-01-03", store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert report.unchanged == ["JPM"]
+    assert fake_yahoo.requests == []
 
 
 def test_todays_unfinished_row_is_not_cached(fake_yahoo, tmp_store):
