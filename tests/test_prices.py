@@ -2,10 +2,12 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import equity_calendar
 from engine.errors import ConfigError, DataError, UnknownTickerError
-from engine.prices import load_prices
+from engine.prices import align, load_prices
 from engine.store import PriceStore
 
 
@@ -102,3 +104,26 @@ def test_shared_btc_on_its_own_calendar(shared_prices):
     btc = load_prices(["BTC-USD"], "2020-03-11", "2020-03-12", calendar="crypto")["BTC-USD"]
     assert btc.iloc[-1] == pytest.approx(4970.79, abs=0.01)
     assert btc.iloc[-1] / btc.iloc[0] - 1 == pytest.approx(-0.372, abs=0.001)
+
+
+# --- property: align is "last price on or before the day, only inside the asset's life" ---
+
+DAYS = pd.date_range("2024-01-01", periods=40, freq="D")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 39), min_size=1, max_size=20, unique=True),
+    st.sampled_from(["D", "B"]),
+)
+def test_align_matches_a_plain_lookup(positions, freq):
+    dates = DAYS[sorted(positions)]
+    close = pd.Series([float(i + 1) for i in range(len(dates))], index=dates)
+    days = pd.date_range("2023-12-25", "2024-02-15", freq=freq)
+    aligned = align(close, days)
+    for day, value in aligned.items():
+        known = close[close.index <= day]
+        if known.empty or day > close.index[-1]:
+            assert pd.isna(value)
+        else:
+            assert value == known.iloc[-1]
