@@ -1,0 +1,243 @@
+"""Plotly figures for the dashboard. Each function takes plain frames and returns a figure; no computation
+lives here beyond what a chart needs (drawdown from equity, for instance)."""
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from reports.crises import Crisis
+from reports.thesis import BTC, GOLD, WINDOW, Thesis
+
+PALETTE = [
+    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",
+    "#ff9da6", "#9d755d", "#eeca3b", "#17becf", "#8c6d31", "#637939",
+]  # fmt: skip
+ASSET_COLORS = {BTC: "#f7931a", GOLD: "#c9a227"}
+BENCHMARK_COLOR = "#333333"
+TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 11}}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def colors_for(names: list[str], benchmark: str) -> dict[str, str]:
+    """One stable color per strategy across every chart; the benchmark is dark, BTC orange, gold gold."""
+    colors, others = {}, iter(PALETTE * 4)
+    for name in names:
+        colors[name] = BENCHMARK_COLOR if name == benchmark else ASSET_COLORS.get(name) or next(others)
+    return colors
+
+
+def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+    settings = {
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 40},
+        "font": {"family": FONT, "size": 12, "color": "#222"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 11}},
+    }
+    fig.update_layout(**{**settings, **extra})
+    fig.update_xaxes(showgrid=True, gridcolor="#eee", linecolor="#ccc", zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor="#eee", linecolor="#ccc", zerolinecolor="#bbb")
+    return fig
+
+
+def _dates(index: pd.Index) -> list[str]:
+    """ISO day strings: a third the size of the nanosecond timestamps plotly writes for a DatetimeIndex."""
+    return list(pd.DatetimeIndex(index).strftime("%Y-%m-%d"))
+
+
+def _values(series: pd.Series):
+    """float32 is plenty for a line on a screen and halves the page's embedded data."""
+    return series.to_numpy(dtype="float32")
+
+
+def equity_and_drawdown(equity: pd.DataFrame, benchmark: str, colors: dict[str, str]) -> go.Figure:
+    """Growth of 1 (log scale) above drawdown from the running high; a legend click toggles both lines."""
+    growth = equity.div(equity.apply(lambda s: s.dropna().iloc[0] if s.notna().any() else 1.0))
+    drawdown = growth / growth.cummax() - 1
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.04)
+    days = _dates(equity.index)
+    for name in equity.columns:
+        style = {"color": colors[name], "width": 2.2 if name == benchmark else 1.4}
+        if name == benchmark:
+            style["dash"] = "dot"
+        common = {"name": name, "legendgroup": name, "line": style, "mode": "lines"}
+        fig.add_trace(
+            go.Scatter(x=days, y=_values(growth[name]), hovertemplate="%{y:.2f}", **common), row=1, col=1
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=days, y=_values(drawdown[name]), showlegend=False, hovertemplate="%{y:.1%}", **common
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1, **_log_ticks(growth))
+    fig.update_yaxes(tickformat=".0%", title_text="drawdown", row=2, col=1)
+    return _layout(fig, 620, legend={"orientation": "h", "y": -0.08, "x": 0, "font": {"size": 11}})
+
+
+def _log_ticks(values: pd.DataFrame) -> dict:
+    """1-2-5 ticks labelled as multiples ("0.5x", "10x"): plotly's default log labels repeat bare digits."""
+    low, high = float(values.min().min()), float(values.max().max())
+    ticks = [m * 10.0**e for e in range(-4, 5) for m in (1, 2, 5) if low / 2 <= m * 10.0**e <= high * 2]
+    return {"tickvals": ticks, "ticktext": [f"{t:g}x" for t in ticks]}
+
+
+def rolling_chart(
+    rolling: pd.DataFrame, windows: list[Crisis], colors: dict[str, str], title: str, y_range=None
+) -> go.Figure:
+    """A rolling statistic per series with the crisis windows shaded; BTC drawn bold, strategies thin.
+
+    Drawn weekly (every 5th value): a 63-day window barely moves in a week, and the page stays light.
+    """
+    rolling = rolling.dropna(how="all").iloc[::-5].iloc[::-1]
+    days = _dates(rolling.index)
+    fig = go.Figure()
+    for name in rolling.columns:
+        bold = name in ASSET_COLORS
+        line = {
+            "color": colors[name],
+            "width": 2.4 if bold else 1.1,
+            "dash": "dash" if name == GOLD else "solid",
+        }
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=_values(rolling[name]),
+                name=name,
+                mode="lines",
+                line=line,
+                opacity=1.0 if bold else 0.75,
+                visible=True if bold or len(rolling.columns) <= 4 else "legendonly",
+                hovertemplate="%{y:.2f}",
+            )
+        )
+    shade_windows(fig, windows)
+    fig.update_yaxes(title_text=title, range=y_range)
+    return _layout(fig, 440, margin={"l": 60, "r": 20, "t": 46, "b": 40})
+
+
+def shade_windows(fig: go.Figure, windows: list[Crisis]) -> None:
+    """Red bands for crisis windows, labelled by id above the plot on two alternating rows so neighbours stay
+    readable."""
+    for n, window in enumerate(windows):
+        fig.add_vrect(
+            x0=window.start, x1=window.end, fillcolor="#e45756", opacity=0.12, line_width=0, layer="below"
+        )
+        fig.add_annotation(
+            x=window.start + (window.end - window.start) / 2,
+            y=1.0 if n % 2 == 0 else 1.06,
+            yref="paper",
+            yanchor="bottom",
+            text=window.id,
+            showarrow=False,
+            font={"size": 9, "color": "#a33"},
+            hovertext=f"{window.name}: {window.start.date()} to {window.end.date()}",
+        )
+
+
+def betas_chart(betas: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """Downside against upside beta, one pair of bars per series."""
+    betas = betas.dropna(how="all")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=betas.index, x=betas.downside_beta, name="downside beta", orientation="h",
+                         marker_color="#e45756", hovertemplate="%{x:.2f}"))  # fmt: skip
+    fig.add_trace(go.Bar(y=betas.index, x=betas.upside_beta, name="upside beta", orientation="h",
+                         marker_color="#54a24b", hovertemplate="%{x:.2f}"))  # fmt: skip
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
+    fig.update_xaxes(title_text="beta")
+    height = max(260, 46 * len(betas) + 90)
+    return _layout(fig, height, barmode="group", hovermode="y unified", legend=TOP_LEGEND)
+
+
+def havens_chart(havens: pd.DataFrame, windows: list[Crisis], colors: dict[str, str]) -> go.Figure:
+    """Gold, BTC and the benchmark side by side in each crisis window."""
+    names = {w.id: w.name for w in windows}
+    fig = go.Figure()
+    for column in havens.columns:
+        fig.add_trace(
+            go.Bar(
+                x=[names.get(i, i) for i in havens.index],
+                y=havens[column],
+                name=column,
+                marker_color=colors.get(column, BENCHMARK_COLOR),
+                hovertemplate="%{y:.1%}",
+            )
+        )
+    fig.update_yaxes(tickformat=".0%", title_text="return in window")
+    fig.update_xaxes(tickangle=-30)
+    return _layout(fig, 440, barmode="group", legend=TOP_LEGEND)
+
+
+def correlation_matrix(returns: pd.DataFrame) -> go.Figure:
+    """Pairwise correlation of daily strategy returns, on the days both have data."""
+    corr = returns.corr()
+    fig = go.Figure(
+        go.Heatmap(
+            z=corr.to_numpy(),
+            x=list(corr.columns),
+            y=list(corr.index),
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu_r",
+            text=corr.round(2).to_numpy(),
+            texttemplate="%{text:.2f}",
+            textfont={"size": 10},
+            hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>",
+            colorbar={"thickness": 12},
+        )
+    )
+    fig.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
+    fig.update_xaxes(tickangle=-35, showgrid=False, automargin=True)
+    size = max(400, 34 * len(corr) + 220)
+    return _layout(fig, size, hovermode="closest", margin={"l": 20, "r": 20, "t": 20, "b": 20})
+
+
+def coverage_chart(prices: pd.DataFrame, groups: dict[str, str]) -> go.Figure:
+    """One bar per ticker over the days it had a price: which assets could be held when."""
+    fig = go.Figure()
+    group_colors = dict(zip(sorted(set(groups.values())), PALETTE, strict=False))
+    shown: set[str] = set()
+    for ticker in prices.columns:
+        live = prices[ticker].notna()
+        if not live.any():
+            continue
+        x, y = [], []
+        for segment in _segments(live):
+            x += [segment[0], segment[1], None]
+            y += [ticker, ticker, None]
+        group = groups.get(ticker, "other")
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=group, legendgroup=group, showlegend=group not in shown,
+                line={"color": group_colors.get(group, "#999"), "width": 9},
+                hovertemplate=f"{ticker}: %{{x}}<extra>{group}</extra>",
+            )
+        )  # fmt: skip
+        shown.add(group)
+    fig.update_yaxes(autorange="reversed", showgrid=False, tickfont={"size": 10})
+    height = max(240, 18 * len(prices.columns) + 110)
+    margin = {"l": 80, "r": 20, "t": 40, "b": 30}
+    return _layout(fig, height, hovermode="closest", margin=margin, legend=TOP_LEGEND)
+
+
+def _segments(live: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Runs of consecutive live days as (first, last) pairs."""
+    run = (live != live.shift()).cumsum()
+    return [(days.index[0], days.index[-1]) for _, days in live[live].groupby(run[live])]
+
+
+def thesis_charts(thesis: Thesis, windows: list[Crisis], colors: dict[str, str]) -> dict[str, go.Figure]:
+    """The four thesis figures, keyed like ``Thesis.sentences``; left out when their data is empty."""
+    charts = {}
+    if not thesis.correlation.dropna(how="all").empty:
+        label = f"{WINDOW}-day correlation"
+        charts["correlation"] = rolling_chart(thesis.correlation, windows, colors, label, [-1, 1])
+        charts["beta"] = rolling_chart(thesis.beta, windows, colors, f"{WINDOW}-day beta")
+    if not thesis.betas.dropna(how="all").empty:
+        charts["betas"] = betas_chart(thesis.betas, colors)
+    if not thesis.havens.empty:
+        charts["havens"] = havens_chart(thesis.havens, windows, colors)
+    return charts

@@ -1,0 +1,170 @@
+"""The comparison dashboard: one self-contained HTML page (Jinja2 + Plotly, plotly.js inlined once, no CDN).
+
+Every name that can come from a user's strategy module reaches the page through Jinja's autoescape or through
+``safe_json`` (figure data inside ``<script>``), never by string concatenation into HTML.
+"""
+
+import math
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from reports.crises import Crisis
+
+METRIC_FORMATS = {
+    # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)
+    "cagr": ("CAGR", "pct", +1),
+    "total_return": ("Total return", "pct", +1),
+    "volatility": ("Volatility", "pct", -1),
+    "sharpe": ("Sharpe", "num", +1),
+    "sortino": ("Sortino", "num", +1),
+    "max_drawdown": ("Max drawdown", "pct", +1),
+    "calmar": ("Calmar", "num", +1),
+    "beta": ("Beta", "num", -1),
+    "correlation": ("Correlation", "num", -1),
+}
+"""Beta and correlation count as better when lower: the thesis asks what diversifies the benchmark."""
+
+
+@dataclass
+class Page:
+    """What the template needs, already formatted; built by reports.report.write_report."""
+
+    benchmark: str
+    run: dict
+    metrics: pd.DataFrame
+    crises: pd.DataFrame
+    windows: list[Crisis]
+    strategies: list[dict]
+    sentences: dict[str, str]
+    figures: dict[str, go.Figure]
+    data_rows: list[dict]
+    tearsheets: dict[str, str]
+    tearsheet_errors: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = format_value
+    return env
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def render(page: Page) -> str:
+    """The dashboard HTML."""
+    return (
+        _environment()
+        .get_template("dashboard.html.j2")
+        .render(
+            page=page,
+            metric_table=metric_table(page.metrics, page.benchmark),
+            heatmap=crisis_heatmap(page.crises, page.windows),
+            figures={key: safe_json(fig.to_json()) for key, fig in page.figures.items()},
+            plotly_js=Markup(_plotly_js()),
+        )
+    )
+
+
+def safe_json(text: str) -> Markup:
+    """JSON that cannot close its <script> element or open a comment, whatever strings it holds."""
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                          ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+def format_value(value, kind: str = "num") -> str:
+    """Percent with one decimal, or a number with two; an em dash for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    if kind == "pct":
+        return f"{value:+.1%}" if value < 0 else f"{value:.1%}"
+    if kind == "int":
+        return f"{int(value):d}"
+    return f"{value:.2f}"
+
+
+def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
+    """Header and rows for the sortable table, with the best and worst value per column flagged.
+
+    The benchmark takes no part in the beta and correlation ranking: its 1.00 against itself says nothing.
+    """
+    columns = []
+    for column in metrics.columns:
+        if not pd.api.types.is_numeric_dtype(metrics[column]):
+            continue
+        label, kind, better = METRIC_FORMATS.get(column, (column.replace("_", " ").capitalize(), "num", 0))
+        values = metrics[column].astype(float)
+        if column in ("beta", "correlation"):
+            values = values.drop(index=benchmark, errors="ignore")
+        best = worst = None
+        if better and values.notna().sum() > 1:
+            best, worst = (
+                (values.idxmax(), values.idxmin()) if better > 0 else (values.idxmin(), values.idxmax())
+            )
+        columns.append(
+            {"key": column, "label": label, "kind": kind, "better": better, "best": best, "worst": worst}
+        )
+    rows = []
+    for strategy, values in metrics.iterrows():
+        cells = []
+        for col in columns:
+            value = values[col["key"]]
+            mark = "best" if strategy == col["best"] else "worst" if strategy == col["worst"] else ""
+            sort = "" if pd.isna(value) else repr(float(value))
+            cells.append({"text": format_value(value, col["kind"]), "sort": sort, "mark": mark})
+        rows.append({"strategy": strategy, "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis]) -> dict:
+    """Windows as rows, strategies as columns; each cell has return, max drawdown and a heat color."""
+    strategies = list(dict.fromkeys(crises["strategy"]))
+    by_key = {(r["window"], r["strategy"]): r for r in crises.to_dict("records")}
+    rows = []
+    for window in windows:
+        cells = []
+        for strategy in strategies:
+            row = by_key[(window.id, strategy)]
+            ret = row["return"]
+            if pd.isna(ret):
+                cells.append({"empty": True})
+                continue
+            cells.append(
+                {
+                    "empty": False,
+                    "ret": format_value(ret, "pct"),
+                    "dd": format_value(row["max_drawdown"], "pct"),
+                    "rec": "never" if pd.isna(row["recovery_days"]) else f"{int(row['recovery_days'])}d",
+                    "style": heat_style(ret),
+                }
+            )
+        rows.append({"window": window, "cells": cells})
+    return {"strategies": strategies, "rows": rows}
+
+
+def heat_style(value: float, scale: float = 0.35) -> str:
+    """Background from red (loss) through white to green (gain), saturating at ``scale``."""
+    strength = min(abs(value) / scale, 1.0)
+    red, green = (228, 87, 86), (84, 162, 75)
+    r, g, b = red if value < 0 else green
+    mix = [round(255 + (c - 255) * strength) for c in (r, g, b)]
+    text = "#fff" if strength > 0.65 else "#1a1a1a"
+    return f"background:rgb({mix[0]},{mix[1]},{mix[2]});color:{text}"

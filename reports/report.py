@@ -1,0 +1,209 @@
+"""write_report: everything a run leaves behind for a reader, from one BacktestResult.
+
+Order matters for speed: the tear sheets (the slow part, ~3 s each) start in worker processes first, and the
+dashboard is built while they run.
+"""
+
+import json
+import platform
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from engine.errors import ConfigError
+from engine.paths import CRISES_FILE
+from engine.result import BacktestResult
+from reports import charts, dashboard, files
+from reports.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
+from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
+from reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
+
+PACKAGES = ("infrabt", "pandas", "numpy", "vectorbt", "quantstats", "plotly", "jinja2", "exchange_calendars")
+
+
+def write_report(
+    result: BacktestResult,
+    out_dir: "str | Path",
+    *,
+    benchmark: str = "spy",
+    crises_file: "str | Path | None" = None,
+    tearsheets: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Write index.html, tearsheets/<id>.html, returns.csv, metrics.csv, crises.csv and run.json into
+    ``out_dir`` and return the path of index.html.
+
+    Bad input fails before anything slow starts: an unknown benchmark, a malformed crises file, an unwritable
+    folder.
+    """
+    check_benchmark(result, benchmark)
+    listed = load_crises() + (load_crises(crises_file) if crises_file else [])
+    windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark)
+    check_unique(windows, crises_file or CRISES_FILE)
+    out = files.prepare_dir(out_dir)
+
+    jobs = None
+    if tearsheets:
+        jobs = start_tearsheets(result.returns, benchmark, out / "tearsheets", result.periods_per_year)
+    try:
+        metrics = strategy_metrics(result, benchmark)
+        crises = crisis_table(result.returns, windows)
+        run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
+        files.write_csv(out / "returns.csv", result.returns)
+        files.write_csv(out / "metrics.csv", metrics)
+        files.write_csv(out / "crises.csv", crises, index=False)
+        files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+        page = build_page(result, benchmark, metrics, crises, listed, windows, run)
+    except BaseException:
+        if jobs:
+            jobs[0].shutdown(cancel_futures=True)
+        raise
+    if jobs:
+        page.tearsheet_errors = finish_tearsheets(*jobs, progress=progress)
+        page.tearsheets = {
+            sid: f"tearsheets/{tearsheet_filename(sid)}"
+            for sid in result.returns.columns
+            if sid not in page.tearsheet_errors
+        }
+    return files.write_text(out / "index.html", dashboard.render(page))
+
+
+def check_benchmark(result: BacktestResult, benchmark: str) -> None:
+    """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold)."""
+    if benchmark in result.returns.columns:
+        return
+    if benchmark in result.failures:
+        error = result.failures[benchmark]
+        raise ConfigError(
+            f"benchmark {benchmark!r} failed to run ({error}); fix it or pick another with --benchmark"
+        )
+    known = ", ".join(result.returns.columns) or "none"
+    raise ConfigError(f"unknown benchmark {benchmark!r}: not a strategy in this run (ran: {known}); "
+                      f"pass one of them with --benchmark")  # fmt: skip
+
+
+def strategy_metrics(result: BacktestResult, benchmark: str) -> pd.DataFrame:
+    """One row per strategy, from the engine's single implementation of the metrics."""
+    from engine.metrics import summary
+
+    metrics = summary(result.returns, result.returns[benchmark], result.periods_per_year)
+    metrics.index.name = "strategy"
+    return metrics
+
+
+def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:
+    """What run.json records: enough to know what was run on which data with which software."""
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "start": result.start.date().isoformat(),
+        "end": result.end.date().isoformat(),
+        "days": len(result.returns),
+        "calendar": result.calendar,
+        "periods_per_year": result.periods_per_year,
+        "benchmark": benchmark,
+        "costs": asdict(result.costs),
+        "thesis_window": WINDOW,
+        "strategies": {sid: strategy_info(strategy) for sid, strategy in result.strategies.items()},
+        "failures": dict(result.failures),
+        "crises_files": [str(path) for path in crises_files],
+        "data": data_ranges(result.prices),
+        "packages": package_versions(),
+    }
+
+
+def strategy_info(strategy) -> dict:
+    """The parts of a Strategy a reader needs; tolerant of objects that lack some of them."""
+    return {
+        "thesis": str(getattr(strategy, "thesis", "") or ""),
+        "tickers": [str(t) for t in getattr(strategy, "tickers", ()) or ()],
+        "calendar": str(getattr(strategy, "calendar", "") or ""),
+        "params": {str(k): v for k, v in (getattr(strategy, "params", None) or {}).items()},
+    }
+
+
+def data_ranges(prices: pd.DataFrame) -> dict[str, dict]:
+    """Per ticker: first and last price used, days with a price, and the cache's source and warnings."""
+    cached = _store_metadata(list(prices.columns))
+    ranges = {}
+    for ticker in prices.columns:
+        live = prices[ticker].dropna()
+        info = {
+            "first": live.index[0].date().isoformat() if len(live) else None,
+            "last": live.index[-1].date().isoformat() if len(live) else None,
+            "days": len(live),
+        }
+        meta = cached.get(ticker, {})
+        info["source"] = meta.get("source")
+        info["warnings"] = [str(w) for w in meta.get("warnings", [])]
+        ranges[ticker] = info
+    return ranges
+
+
+def _store_metadata(tickers: list[str]) -> dict[str, dict]:
+    """The price cache's metadata where it can be read; a report never fails for want of it."""
+    try:
+        from engine.store import PriceStore
+
+        store = PriceStore()
+        return {t: store.metadata(t) for t in tickers if t in set(store.tickers())}
+    except Exception:  # the cache is optional context here, whatever state it is in
+        return {}
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def build_page(
+    result: BacktestResult,
+    benchmark: str,
+    metrics: pd.DataFrame,
+    crises: pd.DataFrame,
+    listed: list[Crisis],
+    windows: list[Crisis],
+    run: dict,
+) -> dashboard.Page:
+    """Numbers, sentences and figures for the dashboard."""
+    names = list(result.returns.columns)
+    references = asset_returns(result.prices[[t for t in (BTC, GOLD) if t in result.prices.columns]])
+    thesis = thesis_check(result.returns, references, benchmark, listed)
+    colors = charts.colors_for([*references.columns, *names], benchmark)
+    figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
+    figures.update(charts.thesis_charts(thesis, listed, colors))
+    figures["corr"] = charts.correlation_matrix(result.returns)
+    figures["coverage"] = charts.coverage_chart(result.prices, _groups(result.prices.columns))
+    return dashboard.Page(
+        benchmark=benchmark,
+        run=run,
+        metrics=metrics,
+        crises=crises,
+        windows=windows,
+        strategies=[{"id": sid, **info} for sid, info in run["strategies"].items()],
+        sentences=thesis.sentences,
+        figures=figures,
+        data_rows=_data_rows(result, run["data"]),
+        tearsheets={},
+        failures=dict(result.failures),
+    )
+
+
+def _groups(tickers) -> dict[str, str]:
+    from engine.universe import load_universe
+
+    universe = load_universe()
+    return {t: universe[t].group if t in universe else "other" for t in tickers}
+
+
+def _data_rows(result: BacktestResult, ranges: dict[str, dict]) -> list[dict]:
+    groups = _groups(ranges)
+    used_by = {t: [sid for sid, m in result.membership.items() if t in m.columns] for t in ranges}
+    return [{"ticker": t, "group": groups[t], "used_by": used_by[t], **info} for t, info in ranges.items()]
