@@ -67,7 +67,7 @@ def data_update(
     tickers: Annotated[
         list[str] | None, typer.Argument(help="Tickers or groups (default: the whole universe).")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First date for uncached tickers, YYYY-MM-DD.")] = None,
+    start: Annotated[str | None, typer.Option(help="First date; earlier than the cache: refetch.")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, inclusive (default: today).")] = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).")
