@@ -181,3 +181,20 @@ def test_shared_data_lists_all_41_tickers_with_their_true_ranges(shared_prices):
     assert rows["SPY"][2:5] == ["2017-01-03", "2026-07-13", "2393"]
     assert rows["BTC-USD"][2:5] == ["2017-01-01", "2026-06-23", "3461"]
     assert "not cached" not in result.stderr
+
+
+def test_shared_data_ranges_match_the_sources_table(shared_prices):
+    """First, last and rows of every ticker as documented in ../shared/data/prices/SOURCES.md."""
+    from engine.store import PriceStore
+    from tests.conftest import SHARED_PRICES
+
+    documented = {}
+    for line in (SHARED_PRICES / "SOURCES.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) > 6 and cells[0] in load_universe():
+            documented[cells[0]] = (cells[4], cells[5], int(cells[6]))
+    assert len(documented) == 41
+    store = PriceStore()
+    for symbol, expected in documented.items():
+        meta = store.metadata(symbol)
+        assert (meta["first"], meta["last"], meta["rows"]) == expected, symbol
