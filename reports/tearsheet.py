@@ -20,7 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reports.files import replace_into, temp_path
 
 WORKERS = 2
-_FAVICON = re.compile(r'<link rel="shortcut icon"[^>]*>\s*')
+_FIXES = (
+    # the template links a favicon on the web: the report must open offline without a failed request
+    (re.compile(r'<link rel="shortcut icon"[^>]*>\s*'), ""),
+    # and calls save(), which quantstats defines only when it offers the file as a download: a ReferenceError
+    (re.compile(r'<body onload="save\(\)">'), "<body>"),
+)
 
 
 def tearsheet_filename(strategy_id: str) -> str:
@@ -68,7 +73,7 @@ def finish_tearsheets(
 
 
 def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: int, path: Path) -> Path:
-    """One quantstats HTML report, written atomically, with names escaped and no network fetch left in it."""
+    """One quantstats HTML report, written atomically, names escaped, the template's two faults fixed."""
     _quiet()
     import quantstats as qs
 
@@ -92,8 +97,10 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
                 strategy_title=html.escape(strategy_name),
                 benchmark_title=html.escape(benchmark_name),
             )
-        # The template links a favicon on the web; the report must open offline without a failed request.
-        temp.write_text(_FAVICON.sub("", temp.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+        text = temp.read_text(encoding="utf-8")
+        for pattern, replacement in _FIXES:
+            text = pattern.sub(replacement, text, count=1)
+        temp.write_text(text, encoding="utf-8")
         replace_into(temp, path)
     finally:
         temp.unlink(missing_ok=True)
