@@ -121,3 +121,11 @@ def fake_yahoo(monkeypatch, tmp_store):
     monkeypatch.setattr(yfinance.multi, "Ticker", fake.ticker)
     monkeypatch.setattr(engine.yahoo, "sleep", lambda seconds: fake.requests.append(("sleep", seconds, None)))
     return fake
+
+
+@pytest.fixture
+def without_reports(monkeypatch):
+    """`infrabt run` as if the reports package were absent: only the engine's CSVs are written (fast)."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "reports", None)

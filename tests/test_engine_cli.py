@@ -1,7 +1,5 @@
 """`infrabt strategies` and `infrabt run`: output files, and one-line errors on bad input (exit 2)."""
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,12 +18,6 @@ def cached(tmp_store, make_prices):
         closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
         tmp_store.write(symbol, make_prices(closes, start="2023-01-02"), source="test")
     return tmp_store
-
-
-@pytest.fixture
-def without_reports(monkeypatch):
-    """The engine's own output only: `from reports import write_report` fails as if reports were absent."""
-    monkeypatch.setitem(sys.modules, "reports", None)
 
 
 def run(*args: str):
