@@ -54,3 +54,20 @@ def test_infrabt_run_offline_writes_the_csvs(shared_prices, without_reports, tmp
     assert returns.index[0] == pd.Timestamp("2018-01-02")
     assert metrics.loc["spy", "correlation"] == pytest.approx(1.0)
     assert metrics["max_drawdown"].lt(0).all()
+
+
+def test_the_custom_strategy_example_prints_its_metrics(shared_prices, capsys):
+    import runpy
+
+    from engine.paths import PROJECT_DIR
+
+    runpy.run_path(str(PROJECT_DIR / "examples" / "custom_strategy.py"), run_name="__main__")
+    printed = capsys.readouterr().out
+    for name in ("btc_gpu_barbell", "infra_thesis", "pure_btc", "spy", "sharpe", "equity calendar"):
+        assert name in printed
+
+
+def test_a_crypto_only_run_uses_the_7_day_calendar(shared_prices):
+    result = run(["pure_btc", "btc_trend"], benchmark="pure_btc", offline=True)
+    assert (result.calendar, result.periods_per_year) == ("crypto", 365)
+    assert pd.Timestamp("2018-01-06") in result.returns.index  # a Saturday
