@@ -55,7 +55,8 @@ class Strategy:
     overlays:  signal steps applied after the weighting (trend filter, correlation switch).
     btc_share: fraction of the portfolio held in BTC-USD beside the rule; the rule is scaled by 1 - btc_share.
     calendar:  "equity" (default, 252 days/yr) or "crypto" (7-day, 365/yr; only when every asset is crypto).
-    leverage:  allow weights summing above 1 (or negative); otherwise such weights are refused.
+    leverage:  allow negative weights (shorts) and rows above 1; otherwise they are refused. vectorbt lends no
+               cash: buys beyond the cash available (after shorts) are cut to it.
     """
 
     id: str

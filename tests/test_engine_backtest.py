@@ -1,5 +1,7 @@
 """The backtest core on small generated panels: conventions, exactness against references, costs, listings."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,15 +10,12 @@ from engine.backtest import backtest
 from engine.errors import DataError
 from engine.result import Costs
 from strategies import EqualWeight, Fixed, Strategy, load_strategies
+from tests.synthetic import random_walk
 
 NO_COSTS = Costs(fees=0.0, slippage=0.0, init_cash=10_000.0)
 
 
-def synthetic_prices(tickers, days=260, start="2023-11-01", seed=0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range(start, periods=days, name="Date")
-    paths = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.02, (days, len(tickers))), axis=0))
-    return pd.DataFrame(paths, index=index, columns=list(tickers))
+synthetic_prices = partial(random_walk, days=260, start="2023-11-01", drift=0.0003)
 
 
 def test_buy_and_hold_returns_equal_the_assets_close_to_close_returns():

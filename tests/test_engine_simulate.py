@@ -7,15 +7,13 @@ import pytest
 from engine.errors import StrategyError
 from engine.result import Costs
 from engine.simulate import simulate
+from tests.synthetic import random_walk
 
 NO_COSTS = Costs(fees=0.0, slippage=0.0, init_cash=1_000.0)
 
 
-def random_prices(days: int = 300, tickers: tuple[str, ...] = ("A", "B", "C"), seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range("2021-01-01", periods=days, name="Date")
-    paths = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (days, len(tickers))), axis=0))
-    return pd.DataFrame(paths, index=index, columns=list(tickers))
+def random_prices() -> pd.DataFrame:
+    return random_walk(["A", "B", "C"])
 
 
 def reference_value(prices: pd.DataFrame, targets: pd.DataFrame, init_cash: float) -> np.ndarray:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from engine.backtest import backtest, backtest_days, build_orders
 from engine.result import Costs
 from strategies import DriftBand, Fixed, InverseVolatility, Strategy, load_strategies
+from tests.synthetic import random_walk
 
 DAYS, START = 420, 300  # 300 days of warm-up: the 200-day trend filter is filled on the first day
 LATE_LISTINGS = {"SOL-USD": 150, "HOOD": 310, "GLXY": 340, "CORZ": 360}  # first price: row number
@@ -31,11 +32,8 @@ TICKERS = list(dict.fromkeys(t for s in STRATEGIES.values() for t in s.tickers))
 
 
 def synthetic_panel(seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range("2022-01-03", periods=DAYS, name="Date")
-    drift = rng.normal(0, 0.002, len(TICKERS))  # some trend up, some down: trend filters flip
-    moves = rng.normal(drift, 0.03, (DAYS, len(TICKERS)))
-    prices = pd.DataFrame(100 * np.exp(np.cumsum(moves, axis=0)), index=index, columns=TICKERS)
+    drift = np.random.default_rng(seed + 1).normal(0, 0.002, len(TICKERS))  # up and down: trend filters flip
+    prices = random_walk(TICKERS, DAYS, "2022-01-03", seed, drift=drift, volatility=0.03)
     for ticker, first in LATE_LISTINGS.items():
         prices.iloc[:first, prices.columns.get_loc(ticker)] = np.nan
     prices.iloc[400:, prices.columns.get_loc("USO")] = np.nan  # USO's history ends inside the backtest

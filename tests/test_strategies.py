@@ -1,5 +1,7 @@
 """The Strategy declaration: parameters, timing of target weights, building blocks, discovery."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +18,7 @@ from strategies import (
     TrendFilter,
     load_strategies,
 )
+from tests.synthetic import random_walk
 
 SHIPPED = {
     "pure_btc", "crypto_majors", "miners_to_ai", "gpu_datacenter", "tokenization_financials", "infra_thesis",
@@ -24,11 +27,7 @@ SHIPPED = {
 }  # fmt: skip
 
 
-def panel(tickers, days=120, start="2023-12-01", seed=0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range(start, periods=days, name="Date")
-    values = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (days, len(tickers))), axis=0))
-    return pd.DataFrame(values, index=index, columns=list(tickers))
+panel = partial(random_walk, days=120, start="2023-12-01")
 
 
 def test_every_shipped_id_is_discovered_with_a_thesis_and_rule():
