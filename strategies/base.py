@@ -130,21 +130,25 @@ class Strategy:
         return values
 
     def with_params(self, **values: Any) -> "Strategy":
-        """A copy with some parameters changed; an undeclared one raises ``ConfigError``."""
-        unknown = sorted(set(values) - set(self.params))
+        """A copy with some parameters changed; an undeclared one raises ``ConfigError``.
+
+        ``rebalance`` takes a schedule name or object; switching to ``"drift"`` also accepts ``tolerance``.
+        """
+        from strategies.schedules import schedule
+
+        rebalance = schedule(values.get("rebalance", self.rebalance)).with_params(**values)
+        unknown = sorted(set(values) - set(self.params) - set(rebalance.params()))
         if unknown:
             raise ConfigError(
                 f"strategy {self.id!r} has no parameter {', '.join(unknown)}; "
                 f"declared: {', '.join(self.params)}"
             )
-        own = {k: values[k] for k in ("rebalance", "btc_share") if k in values}
-        if isinstance(self.rebalance, Block) and "rebalance" not in own:
-            own["rebalance"] = self.rebalance.with_params(**values)
         return dataclasses.replace(
             self,
             weighting=self.weighting.with_params(**values),
             overlays=tuple(o.with_params(**values) for o in self.overlays),
-            **own,
+            rebalance=rebalance,
+            btc_share=values.get("btc_share", self.btc_share),
         )
 
     def target_weights(self, prices: pd.DataFrame, start: Any = None) -> pd.DataFrame:
@@ -174,8 +178,7 @@ class Strategy:
         return weights.loc[trade_days]
 
     def _blocks(self) -> list[Block]:
-        blocks = [self.weighting, *self.overlays]
-        return [*blocks, self.rebalance] if isinstance(self.rebalance, Block) else blocks
+        return [self.weighting, *self.overlays, self.rebalance]
 
 
 def first_allocation_day(known: pd.DataFrame, start: Any = None) -> pd.Timestamp | None:

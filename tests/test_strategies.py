@@ -47,6 +47,15 @@ def test_params_are_declared_and_with_params_replaces_them():
         trend.with_params(lookbak=50)
 
 
+def test_switching_to_a_drift_band_accepts_its_tolerance():
+    monthly = load_strategies()["sixty_forty"]
+    drifting = monthly.with_params(rebalance="drift", tolerance=0.1)
+    assert drifting.params["rebalance"] == "drift" and drifting.params["tolerance"] == 0.1
+    assert drifting.with_params(tolerance=0.2).rebalance.tolerance == 0.2
+    with pytest.raises(ConfigError, match="tolerance"):
+        monthly.with_params(tolerance=0.1)  # a calendar schedule has no tolerance
+
+
 def test_btc_share_carves_bitcoin_out_of_the_rule():
     strategy = Strategy(id="mix", thesis="t", weighting=Fixed({"SPY": 0.6, "TLT": 0.4}), btc_share=0.05)
     weights = strategy.target_weights(panel(strategy.tickers), start="2024-01-02")
