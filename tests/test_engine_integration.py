@@ -71,3 +71,22 @@ def test_a_crypto_only_run_uses_the_7_day_calendar(shared_prices):
     result = run(["pure_btc", "btc_trend"], benchmark="pure_btc", offline=True)
     assert (result.calendar, result.periods_per_year) == ("crypto", 365)
     assert pd.Timestamp("2018-01-06") in result.returns.index  # a Saturday
+
+
+def test_miners_with_staggered_listings_match_a_hand_written_monthly_portfolio(shared_prices):
+    """Equal weight over the miners that had a price the day before, reset on each month's first session."""
+    result = run(["miners_to_ai"], fees=0.0, slippage=0.0, offline=True, init_cash=1.0)
+    closes = load_prices(["miners"], start="2017-12-01", end=result.end, offline=True)
+    days = result.returns.index
+    known = closes.shift(1).loc[days].notna().to_numpy()  # a decision sees the previous close
+    close = closes.loc[days].to_numpy()
+    month = days.month.to_numpy()
+    shares, cash, values = np.zeros(close.shape[1]), 1.0, []
+    for day in range(len(days)):
+        value = cash + np.nansum(shares * close[day])
+        if day == 0 or month[day] != month[day - 1]:
+            weights = known[day] / known[day].sum()
+            shares = np.where(known[day], weights * value / np.where(known[day], close[day], 1.0), 0.0)
+            cash = value - np.nansum(shares * close[day])
+        values.append(cash + np.nansum(shares * close[day]))
+    np.testing.assert_allclose(result.equity["miners_to_ai"], values, rtol=1e-9)
