@@ -156,8 +156,7 @@ class Strategy:
 
         The row for trade date t uses closes up to t-1 only. Trade dates are the rebalance schedule's days
         from ``start`` on, plus the first allocation: the first day >= ``start`` on which an asset has a
-        known price.
-        Pass ``prices`` with a warm-up before ``start`` so lookbacks are filled on the first day.
+        known price. Pass ``prices`` with a warm-up before ``start`` so lookbacks are filled on that day.
         """
         missing = [t for t in self.tickers if t not in prices.columns]
         if missing:
