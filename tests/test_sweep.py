@@ -1,0 +1,181 @@
+"""run_sweep on generated prices: chunking, resume, in/out-of-sample ranges, Dask, and bad input."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine.sweep_eval
+from engine.backtest import backtest
+from engine.errors import ConfigError
+from engine.prices import load_prices
+from engine.result import Costs
+from engine.sweep import RESULTS_FILE, run_sweep
+from strategies import Fixed, Strategy
+
+TICKERS = ["SPY", "TLT", "GLD", "QQQ"]
+RANDOM = {"name": "cloud", "start": "2019-01-02", "random": {"assets": TICKERS, "count": 40, "seed": 1}}
+
+
+@pytest.fixture
+def sweep_store(tmp_store, make_prices):
+    """Four ETFs on business days 2019-2021 (GLD lists mid-2019) and BTC-USD every day, as random walks."""
+    rng = np.random.default_rng(42)
+    for n, ticker in enumerate(TICKERS):
+        closes = 100 * np.exp(np.cumsum(rng.normal(0.0004, 0.012, 780)))
+        frame = make_prices(closes, start="2019-01-01", freq="B")
+        if ticker == "GLD":
+            frame = frame.iloc[120:]
+        tmp_store.write(ticker, frame, source=f"test walk {n}")
+    btc = 8000 * np.exp(np.cumsum(rng.normal(0.001, 0.03, 1100)))
+    tmp_store.write("BTC-USD", make_prices(btc, start="2019-01-01", freq="D"), source="test walk")
+    return tmp_store
+
+
+def results(path) -> pd.DataFrame:
+    return pd.read_parquet(path / RESULTS_FILE)
+
+
+def test_chunked_run_equals_one_chunk(sweep_store, tmp_path):
+    whole = run_sweep(RANDOM, tmp_path / "whole", workers=1, chunk_size=1000, report=False)
+    pieces = run_sweep(RANDOM, tmp_path / "pieces", workers=1, chunk_size=7, report=False)
+    assert whole.chunks_computed == 1 and pieces.chunks_computed == 6
+    pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(tmp_path / "pieces"))
+    assert len(whole.results) == 40 and whole.results.index.is_unique
+
+
+def test_worker_processes_give_the_same_results(sweep_store, tmp_path):
+    local = run_sweep(RANDOM, tmp_path / "one", workers=1, chunk_size=10, report=False)
+    pool = run_sweep(RANDOM, tmp_path / "two", workers=2, chunk_size=10, report=False)
+    pd.testing.assert_frame_equal(local.results.sort_index(), pool.results.sort_index())
+
+
+def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_store, tmp_path, monkeypatch):
+    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10, report=False).results
+    out = tmp_path / "interrupted"
+    original = engine.sweep_eval.evaluate_chunk
+    calls: list[str] = []
+
+    def crash_on_third_chunk(task, params, costs):
+        calls.append(params.index[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt("simulated interruption")
+        return original(task, params, costs)
+
+    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", crash_on_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert not (out / RESULTS_FILE).exists()  # no half-written results
+    parts = sorted((out / ".sweep-parts").glob("*/part-*.parquet"))
+    assert len(parts) == 2
+    written = {p: p.stat().st_mtime_ns for p in parts}
+
+    calls.clear()
+    resumed = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert calls == ["v000020", "v000030"]  # only the two unfinished chunks ran
+    assert (resumed.chunks_computed, resumed.chunks_reused) == (2, 2)
+    assert {p: p.stat().st_mtime_ns for p in parts} == written
+    pd.testing.assert_frame_equal(resumed.results, reference)
+    pd.testing.assert_frame_equal(results(out), reference)
+
+
+def test_a_changed_spec_does_not_reuse_old_chunks(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    changed = run_sweep({**RANDOM, "fees": 0.0}, out, workers=1, chunk_size=10, report=False)
+    assert changed.chunks_reused == 0 and changed.chunks_computed == 4
+
+
+def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(sweep_store, tmp_path):
+    split = "2020-06-15"
+    sweep = run_sweep(RANDOM, tmp_path / "split", split=split, workers=1, report=False)
+    assert sweep.rank_by == "is_sharpe"
+    row = sweep.results.iloc[5]
+    weights = {t: row[f"w_{t}"] for t in TICKERS}
+
+    # the same portfolio through the engine's own backtest (vectorbt), cut by hand
+    prices = load_prices(TICKERS, start="2019-01-02", end=sweep.end)
+    strategy = Strategy(id="w", thesis="t", weighting=Fixed(weights), rebalance="monthly")
+    returns = backtest([strategy], prices, costs=Costs(), start="2019-01-02").returns["w"]
+    before, after = returns[returns.index < split], returns[returns.index >= split]
+    assert row["is_total_return"] == pytest.approx((1 + before).prod() - 1, rel=1e-9)
+    assert row["oos_total_return"] == pytest.approx((1 + after).prod() - 1, rel=1e-9)
+    assert row["total_return"] == pytest.approx((1 + returns).prod() - 1, rel=1e-9)
+    info = json.loads((tmp_path / "split" / "sweep.json").read_text())
+    assert info["split"] == split and info["variants"] == 40
+
+
+def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp_path, monkeypatch):
+    monkeypatch.setattr("engine.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
+    sweep = run_sweep(RANDOM, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    assert len(sweep.folds) == 2  # 2019 -> 2020, 2020 -> 2021
+    assert {"wf1_is_sharpe", "wf1_oos_total_return", "wf2_oos_sharpe"} <= set(sweep.results.columns)
+    assert sweep.folds[1][1] == pd.Timestamp("2021-01-02")
+
+
+def test_grid_over_a_strategy_parameter_and_fees(sweep_store, tmp_path):
+    spec = {
+        "strategy": "btc_trend",
+        "start": "2019-06-01",
+        "grid": {"lookback": [20, 60], "fees": [0.0, 0.01]},
+    }
+    sweep = run_sweep(spec, tmp_path / "grid", workers=1, report=False)
+    table = sweep.results.set_index(["lookback", "fees"])
+    assert len(table) == 4 and sweep.calendar == "crypto" and sweep.periods_per_year == 365
+    for lookback in (20, 60):  # fees only cost: same trades, lower return
+        assert table.loc[(lookback, 0.01), "total_return"] < table.loc[(lookback, 0.0), "total_return"]
+
+
+def test_vectorbt_engine_gives_the_same_results(sweep_store, tmp_path):
+    fast = run_sweep(RANDOM, tmp_path / "fast", workers=1, report=False)
+    slow = run_sweep(RANDOM, tmp_path / "vbt", workers=1, report=False, method="vectorbt")
+    numbers = fast.results.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(fast.results[numbers], slow.results[numbers], rtol=1e-9, atol=1e-12)
+
+
+def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    local = run_sweep(RANDOM, tmp_path / "local", workers=1, chunk_size=10, report=False)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as cluster:
+        on_dask = run_sweep(RANDOM, tmp_path / "dask", chunk_size=10, scheduler=cluster.scheduler_address,
+                            report=False)  # fmt: skip
+    assert on_dask.executor.startswith("dask tcp://127.0.0.1")
+    pd.testing.assert_frame_equal(local.results, on_dask.results.loc[local.results.index])
+
+
+def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_store, tmp_path):
+    address = "tcp://127.0.0.1:9"  # discard port: nothing listens
+    with pytest.warns(UserWarning, match="cannot reach the Dask scheduler"):
+        sweep = run_sweep(RANDOM, tmp_path / "fallback", workers=1, scheduler=address, report=False)
+    assert len(sweep.results) == 40 and sweep.executor == "local x1"
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        run_sweep(RANDOM, tmp_path / "strict", workers=1, scheduler=address, strict=True, report=False)
+
+
+@pytest.mark.parametrize(
+    ("spec", "options", "message"),
+    [
+        ({"strategy": "btc_trend", "grid": {"speed": [1, 2]}}, {}, "no parameter 'speed'"),
+        ({"strategy": "btc_trend", "grid": {"rebalance": ["fortnightly"]}}, {}, "fortnightly"),
+        ({"strategy": "no_such", "grid": {"lookback": [1]}}, {}, "unknown strategy"),
+        (RANDOM, {"split": "2030-01-01"}, "outside the data"),
+        (RANDOM, {"split": "2018-01-01"}, "outside the data"),
+        (RANDOM, {"method": "turbo"}, "unknown sweep engine"),
+        ({**RANDOM, "random": {**RANDOM["random"], "count": 10_000_001}}, {}, "--yes"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(sweep_store, tmp_path, spec, options, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ConfigError, match=message):
+            run_sweep(spec, tmp_path / "bad", workers=1, report=False, **options)
+    assert not (tmp_path / "bad" / RESULTS_FILE).exists()
