@@ -270,16 +270,16 @@ def run_backtest(
         offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
     )  # fmt: skip
     console.print(
-        f"ran {len(result.returns.columns)} strategies on the {result.calendar} calendar "
+        f"ran {len(result.returns.columns)} strategy(ies) on the {result.calendar} calendar "
         f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}",
         highlight=False,
     )
-    paths = write_csvs(result, out, benchmark)
     try:
         from reports import write_report
     except ImportError:  # the reports package is optional: the CSVs are the engine's output
+        paths = write_csvs(result, out, benchmark)
         console.print(f"wrote {paths['returns']} and {paths['metrics']}", highlight=False)
-    else:
+    else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
         index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)
         console.print(f"wrote {index}", highlight=False)
     if result.failures:

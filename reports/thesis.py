@@ -53,9 +53,12 @@ def conditional_betas(returns: pd.DataFrame, benchmark: pd.Series) -> pd.DataFra
 
 
 def _beta(asset: pd.Series, bench: pd.Series) -> float:
+    """The engine's beta (one implementation of the formula), on a subset of days."""
+    from engine.metrics import beta
+
     if len(asset) < 20:  # too few days for a number anyone should read
         return np.nan
-    return float(np.cov(asset, bench)[0, 1] / np.var(bench, ddof=1))
+    return beta(asset, bench)
 
 
 @dataclass(frozen=True)
