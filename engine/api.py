@@ -39,31 +39,52 @@ def run(
     from engine.prices import load_prices
     from strategies import load_strategies
 
+    start, end = parse_day(start, "--start"), None if end is None else parse_day(end, "--end")
+    if end is not None and start > end:
+        raise ConfigError(f"--start {start.date()} is after --end {end.date()}; swap them")
+    costs = check_costs(fees, slippage, init_cash)
     known = load_strategies(strategies_dir)
     chosen = select(strategies, known, benchmark)
     calendar = choose_calendar(chosen, calendar)
     tickers = list(dict.fromkeys(t for s in chosen for t in s.tickers))
-    start = pd.Timestamp(start)
     prices = load_prices(tickers, start=start - warmup(chosen), end=end, calendar=calendar, offline=offline)
     if end is None:
         end = common_end(prices, start)
-    costs = Costs(fees=fees, slippage=slippage, init_cash=init_cash)
     return backtest(chosen, prices, calendar, costs, start=start, end=end)
+
+
+def parse_day(value, option: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise ConfigError(f"cannot read {option} {value!r}; use YYYY-MM-DD") from None
+
+
+def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
+    for name, value in (("fees", fees), ("slippage", slippage)):
+        if not 0 <= value < 1:
+            raise ConfigError(f"--{name} {value:g} must be a fraction of traded value in [0, 1), e.g. 0.001")
+    if not init_cash > 0:
+        raise ConfigError(f"initial cash {init_cash:g} must be positive")
+    return Costs(fees=fees, slippage=slippage, init_cash=init_cash)
 
 
 def select(strategies, known: dict, benchmark: str | None) -> list:
     """The strategies to run, by id or as objects, benchmark included; an unknown id lists the known ones."""
     wanted = list(known.values()) if strategies is None else list(strategies)
     if benchmark and benchmark not in [getattr(s, "id", s) for s in wanted]:
-        wanted.append(benchmark)
+        wanted.append(lookup(benchmark, known, "benchmark (--benchmark)"))
     chosen: dict[str, object] = {}
     for item in wanted:
-        if isinstance(item, str):
-            if item not in known:
-                raise StrategyError(f"unknown strategy {item!r}; known: {', '.join(sorted(known))}")
-            item = known[item]
-        chosen[item.id] = item
+        strategy = lookup(item, known, "strategy") if isinstance(item, str) else item
+        chosen[strategy.id] = strategy
     return list(chosen.values())
+
+
+def lookup(sid: str, known: dict, what: str):
+    if sid not in known:
+        raise StrategyError(f"unknown {what} {sid!r}; known: {', '.join(sorted(known))}")
+    return known[sid]
 
 
 def choose_calendar(strategies: list, calendar: str | None) -> str:

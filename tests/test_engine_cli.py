@@ -102,3 +102,17 @@ def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
     result = run("greedy", "--offline", "--strategies-dir", str(folder), "--out", str(out))
     assert_one_line_error(result, "greedy", "sum to 1.5")
     assert list(pd.read_csv(out / "returns.csv", index_col=0).columns) == ["spy"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "2018-13-01"], "cannot read --start '2018-13-01'"),
+        (["--start", "2024-01-01", "--end", "2023-01-01"], "--start 2024-01-01 is after --end 2023-01-01"),
+        (["--fees", "-0.01"], "--fees -0.01 must be"),
+        (["--slippage", "2"], "--slippage 2 must be"),
+        (["--benchmark", "nope"], "unknown benchmark"),
+    ],
+)
+def test_bad_options_are_one_line_errors(cached, args, message):
+    assert_one_line_error(run("qqq", "--offline", *args), message)
