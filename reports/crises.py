@@ -7,6 +7,7 @@ it), so SPY's COVID window 2020-02-19 -> 2020-03-23 is the -33.7% peak-to-trough
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,8 +37,11 @@ class Crisis:
     computed: bool = False
 
 
-def load_crises(path: "str | Path | None" = None) -> list[Crisis]:
-    """Read ``[[crisis]]`` tables from ``path`` (default data/crises.toml); errors name the file and line."""
+def load_crises(path: "str | Path | None" = None, taken: "Iterable[str]" = ()) -> list[Crisis]:
+    """Read ``[[crisis]]`` tables from ``path`` (default data/crises.toml); errors name the file and line.
+
+    ``taken``: ids already used by other files (a user's file must not reuse a shipped window's id).
+    """
     path = Path(path) if path is not None else CRISES_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -58,8 +62,11 @@ def load_crises(path: "str | Path | None" = None) -> list[Crisis]:
         raise ConfigError(f"{path}: 'crisis' must be a list of [[crisis]] tables")
 
     headers = [i + 1 for i, line in enumerate(lines) if _HEADER.match(line)]
-    crises = [_parse_table(table, path, lines, headers, n) for n, table in enumerate(tables)]
-    check_unique(crises, path)
+    seen = set(taken)
+    crises = []
+    for n, table in enumerate(tables):
+        crises.append(_parse_table(table, path, lines, headers, n, seen))
+        seen.add(crises[-1].id)
     return crises
 
 
@@ -72,7 +79,7 @@ def check_unique(crises: list[Crisis], where: "str | Path" = "crisis windows") -
         seen.add(crisis.id)
 
 
-def _parse_table(table: dict, path: Path, lines: list[str], headers: list[int], n: int) -> Crisis:
+def _parse_table(table: dict, path: Path, lines: list[str], headers: list[int], n: int, seen: set) -> Crisis:
     first = headers[n] if n < len(headers) else None
     last = headers[n + 1] - 1 if n + 1 < len(headers) else len(lines)
 
@@ -93,6 +100,8 @@ def _parse_table(table: dict, path: Path, lines: list[str], headers: list[int], 
             raise fail(f"{key} must be a quoted string", key)
     if not table["id"].strip():
         raise fail("id is empty; give the window a short unique id", "id")
+    if table["id"].strip() in seen:
+        raise fail(f"crisis id {table['id'].strip()!r} is used twice; give each window its own id", "id")
     start, end = (_to_date(table[k], lambda msg, k=k: fail(msg, k), k) for k in ("start", "end"))
     if start >= end:
         raise fail(f"start {start.date()} is not before end {end.date()}; swap them", "start")

@@ -40,7 +40,9 @@ def write_report(
     folder.
     """
     check_benchmark(result, benchmark)
-    listed = load_crises() + (load_crises(crises_file) if crises_file else [])
+    listed = load_crises()
+    if crises_file:
+        listed += load_crises(crises_file, taken=[c.id for c in listed])
     windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark)
     check_unique(windows, crises_file or CRISES_FILE)
     out = files.prepare_dir(out_dir)

@@ -128,7 +128,7 @@ def test_user_file_with_toml_and_string_dates_loads(tmp_path):
         (GOOD + "[[crisis]]\nid = 'b'\nstart = 2021-01-01\nend = 2021-04-01\n", 8, "'name'"),
         (
             GOOD + "[[crisis]]\nid = 'a'\nname = 'again'\nstart = 2021-01-01\nend = 2021-04-01\n",
-            None,
+            9,
             "twice",
         ),
         ("[crisis\nid = 1\n", 1, "line 1"),
@@ -142,6 +142,12 @@ def test_malformed_file_names_the_line(tmp_path, text, line, words):
     assert str(path) in message and words in message
     if line:
         assert f"line {line}" in message
+
+
+def test_user_file_cannot_reuse_a_shipped_id(tmp_path):
+    path = write(tmp_path, GOOD.replace('id = "a"', 'id = "covid"'))
+    with pytest.raises(ConfigError, match=r"line 2: crisis id 'covid' is used twice"):
+        load_crises(path, taken=[c.id for c in load_crises()])
 
 
 def test_missing_file_is_a_config_error(tmp_path):
