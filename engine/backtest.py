@@ -80,7 +80,7 @@ def build_orders(strategy, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.D
         raise StrategyError(f"{strategy.id}: none of {', '.join(tickers)} has a price in the backtest range")
     check_targets(strategy, targets)
     trading = prices.loc[days, tickers].notna()
-    # An asset without a price on a trade date cannot be traded: no order (its position is already zero).
+    # No price on a trade date, no order: before a listing or after the final sale the position is zero.
     targets = targets.where(trading.loc[targets.index])
     return with_final_sales(targets, trading)
 

@@ -29,7 +29,9 @@ def simulate(prices: pd.DataFrame, orders: dict[str, pd.DataFrame], costs: Costs
     costs: proportional fees and slippage on traded value, and the starting cash of each variant.
 
     Returns a portfolio with columns ``(variant, ticker)`` grouped by variant, so ``pf.value()`` and
-    ``pf.returns()`` give one column per variant (a DataFrame even for one variant).
+    ``pf.returns()`` give one column per variant (a DataFrame even for one variant). vectorbt's own stats
+    would annualize with 365 days; infrabt never uses them (``engine.metrics`` takes the calendar's periods
+    per year). If you do, pass ``year_freq=f"{periods_per_year} days"`` to them.
     """
     if not orders:
         raise StrategyError("nothing to simulate: no variant has orders")
