@@ -43,6 +43,7 @@ def test_zero_cost_portfolio_matches_a_numpy_reference():
     pf = simulate(prices, {"mix": targets}, NO_COSTS)
     expected = reference_value(prices, targets, NO_COSTS.init_cash)
     np.testing.assert_allclose(pf.value()["mix"].to_numpy(), expected, rtol=1e-9)
+    assert pf.engine == "rust"  # no numba compile (~20 s per process)
 
 
 def test_variants_are_grouped_and_independent():
