@@ -57,6 +57,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = format_value
+    env.filters["params"] = format_params
     return env
 
 
@@ -99,6 +100,21 @@ def format_value(value, kind: str = "num") -> str:
     if kind == "int":
         return f"{int(value):d}"
     return f"{value:.2f}"
+
+
+def format_params(params: dict) -> str:
+    """``rebalance=monthly, weights={SPY: 0.6, TLT: 0.4}``: as a reader writes them, floats short."""
+    return ", ".join(f"{key}={_short(value)}" for key, value in (params or {}).items())
+
+
+def _short(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
