@@ -5,6 +5,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import ConfigError, StrategyError
 from strategies import (
@@ -209,3 +211,20 @@ def test_a_duplicate_id_is_refused(tmp_path):
     )
     with pytest.raises(StrategyError, match="defined twice"):
         load_strategies(tmp_path)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), listing_days=st.lists(st.integers(0, 250), min_size=40, max_size=40))
+def test_every_shipped_strategy_gives_long_only_weights_to_assets_with_a_previous_close(seed, listing_days):
+    shipped = load_strategies()
+    tickers = list(dict.fromkeys(t for s in shipped.values() for t in s.tickers))
+    prices = random_walk(tickers, days=300, start="2023-01-02", seed=seed, volatility=0.03)
+    for ticker, first in zip(tickers, listing_days, strict=False):
+        prices.iloc[:first, prices.columns.get_loc(ticker)] = np.nan
+    known = prices.shift(1)
+    for sid, strategy in shipped.items():
+        weights = strategy.target_weights(prices[list(strategy.tickers)], start="2023-06-01")
+        assert (weights >= 0).all().all(), sid
+        assert (weights.sum(axis=1) <= 1 + 1e-9).all(), sid
+        unknown = known.loc[weights.index, weights.columns].isna()
+        assert (weights[unknown].fillna(0) == 0).all().all(), f"{sid} weights an asset before its first close"
