@@ -76,11 +76,43 @@ def render(page: Page) -> str:
         .render(
             page=page,
             metric_table=metric_table(page.metrics, page.benchmark),
+            headlines=headlines(page.metrics, page.crises, page.windows, page.benchmark),
             heatmap=crisis_heatmap(page.crises, page.windows),
             figures={key: safe_json(fig.to_json()) for key, fig in page.figures.items()},
             plotly_js=Markup(_plotly_js()),
         )
     )
+
+
+def headlines(
+    metrics: pd.DataFrame, crises: pd.DataFrame, windows: list[Crisis], benchmark: str
+) -> list[str]:
+    """Sentences for the top of the page: who won on risk-adjusted return, on drawdown, through crises."""
+    lines = []
+    if {"sharpe", "cagr"} <= set(metrics.columns) and metrics["sharpe"].notna().any():
+        best, top = metrics["sharpe"].idxmax(), metrics["cagr"].idxmax()
+        line = f"Highest Sharpe: {best} ({metrics.sharpe[best]:.2f}); "
+        line += f"highest CAGR: {top} ({metrics.cagr[top]:.1%})"
+        if benchmark in metrics.index:
+            bench = metrics.loc[benchmark]
+            line += f"; {benchmark}: Sharpe {bench.sharpe:.2f}, CAGR {bench.cagr:.1%}"
+        lines.append(line + ".")
+    if "max_drawdown" in metrics.columns and metrics["max_drawdown"].notna().any():
+        drawdown = metrics["max_drawdown"]
+        lines.append(
+            f"Shallowest max drawdown: {drawdown.idxmax()} ({drawdown.max():.1%}); "
+            f"deepest: {drawdown.idxmin()} ({drawdown.min():.1%})."
+        )
+    listed = [w.id for w in windows if not w.computed]
+    inside = crises[crises.window.isin(listed)].dropna(subset=["return"])
+    if not inside.empty:
+        median = inside.groupby("strategy")["return"].median()
+        count = inside.groupby("strategy")["window"].nunique()
+        lines.append(
+            f"Through the {count.max()} listed crises, {median.idxmax()} held up best (median return in a "
+            f"window {median.max():+.1%}) and {median.idxmin()} worst ({median.min():+.1%})."
+        )
+    return lines
 
 
 def safe_json(text: str) -> Markup:

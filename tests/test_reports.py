@@ -1,17 +1,19 @@
 """write_report: the files a run leaves behind, the dashboard's escaping, and bad input."""
 
+import dataclasses
 import json
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from engine.errors import ConfigError
 from engine.result import BacktestResult, Costs
 from reports import write_report
 from reports.crises import COLUMNS
-from reports.thesis import conditional_betas, rolling_beta
+from reports.thesis import conditional_betas, rolling_beta, thesis_check
 
 EVIL = '<img src=x onerror=alert(1)></script><script>alert("x")</script>'
 
@@ -200,3 +202,29 @@ def test_spy_crisis_numbers_from_the_engine_match_the_data(shared_prices, tmp_pa
     assert round(crises.loc["covid", "return"], 3) == -0.337
     assert round(crises.loc["tariffs-2025", "return"], 3) == -0.188
     assert crises.loc["spy-dd1", "start"] == "2020-02-19"  # the deepest computed drawdown is COVID's
+
+
+def test_thesis_sentence_states_the_correlation_of_each_era():
+    """BTC moves with SPY until 2019 and against it from 2020: the sentence must say 1.00 and then -1.00."""
+    days = pd.bdate_range("2018-01-02", "2023-12-29")
+    spy = pd.Series(np.random.default_rng(5).normal(0, 0.01, len(days)), index=days)
+    btc = spy.where(days.year < 2020, -spy)
+    thesis = thesis_check(spy.to_frame("spy"), btc.to_frame("BTC-USD"), "spy", [])
+    sentence = thesis.sentences["correlation"]
+    assert "averaged 1.00 before 2020" in sentence and "-1.00 since 2022" in sentence
+    assert "peaked at 1.00" in sentence and "-1.00 at the end" in sentence
+
+
+def test_a_run_without_btc_or_gold_still_writes_the_dashboard(tmp_path):
+    result = make_result()
+    result = dataclasses.replace(result, prices=result.prices[["SPY", "LATE"]])
+    page = write_report(result, tmp_path, tearsheets=False, progress=False).read_text(encoding="utf-8")
+    assert "are not both in this run&#39;s prices" in page
+    assert 'data-target="fig-havens"' not in page and 'data-target="fig-equity"' in page
+
+
+def test_headline_names_the_best_sharpe_from_metrics_csv(report):
+    _, out, page = report
+    metrics = pd.read_csv(out / "metrics.csv", index_col=0)
+    best = metrics["sharpe"].idxmax()
+    assert f"Highest Sharpe: {escape(best)} ({metrics.sharpe[best]:.2f})" in page
