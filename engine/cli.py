@@ -287,6 +287,47 @@ def run_backtest(
         raise StrategyError(f"{len(result.failures)} strategies failed (the others were written): {lines}")
 
 
+@app.command("sweep")
+@friendly_errors
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],
+    out: Annotated[Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.")],
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    split: Annotated[str | None, typer.Option(help="Rank before this date, report after it.")] = None,
+    walk_forward: Annotated[bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.")] = False,
+    max_memory: Annotated[str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.")] = False,
+    tearsheets: Annotated[int, typer.Option(help="Full tear sheets for the top N variants.")] = 0,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow more than ten million variants.")] = False,
+    engine: Annotated[str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.")] = "fast",
+    limit: Annotated[int | None, typer.Option(help="Run only the first N variants (a preview).")] = None,
+) -> None:
+    """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
+    import warnings
+
+    from engine.sweep import run_sweep
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = run_sweep(
+            spec, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
+            scheduler=scheduler, strict=strict, offline=True if offline else None, tearsheets=tearsheets,
+            yes=yes, method=engine, limit=limit, progress=True,
+        )  # fmt: skip
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            console.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+    reused = f", {result.chunks_reused} chunk(s) resumed" if result.chunks_reused else ""
+    console.print(
+        f"{result.n_variants:,} variants of {result.spec.name} in {result.seconds:.1f} s ({result.executor}"
+        f"{reused}); best by {result.rank_by}: {result.top(1).index[0]}",
+        highlight=False,
+    )
+    console.print(f"wrote {result.results_path} and {result.report}", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app()

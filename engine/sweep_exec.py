@@ -188,7 +188,10 @@ def run_local(
             raise
 
 
-def connect_dask(address: str, strict: bool, timeout: float = 10.0):
+DASK_TIMEOUT = 5.0  # seconds to reach a scheduler before falling back
+
+
+def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
     """A dask.distributed client for ``address``; None (local fallback, with a warning) if unreachable."""
     try:
         from dask.distributed import Client

@@ -22,6 +22,7 @@ without costs, on generated prices with late listings and NaN orders. Sweeps fal
 ``method="vectorbt"``.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,19 +81,24 @@ def simulate_values(prices: pd.DataFrame, block: OrderBlock, costs: Costs) -> np
     """Portfolio value of every variant on every day of ``prices``: array (n_days, n_variants).
 
     ``prices`` must hold ``block.tickers`` (extra columns are ignored); trade dates outside ``prices.index``
-    raise,
-    because silently dropping an order would change the result.
+    raise, because silently dropping an order would change the result.
     """
     close = prices[list(block.tickers)].to_numpy(dtype=float)
-    valuation = (
-        prices[list(block.tickers)].ffill().to_numpy(dtype=float)
-    )  # vectorbt values held assets at last price
+    # vectorbt values a held asset at its last known price
+    valuation = prices[list(block.tickers)].ffill().to_numpy(dtype=float)
     event_rows = prices.index.get_indexer(block.dates)
     if (event_rows < 0).any():
         missing = block.dates[event_rows < 0][0].date()
         raise ValueError(f"trade date {missing} is not a day of the price panel")
 
-    n_days, n_variants = len(prices.index), block.n_variants
+    with single_threaded_blas():
+        return _simulate(close, valuation, event_rows, block, costs)
+
+
+def _simulate(
+    close: np.ndarray, valuation: np.ndarray, event_rows: np.ndarray, block: OrderBlock, costs: Costs
+) -> np.ndarray:
+    n_days, n_variants = close.shape[0], block.n_variants
     cash = np.full(n_variants, float(costs.init_cash))
     shares = np.zeros((n_variants, len(block.tickers)))
     values = np.empty((n_days, n_variants))
@@ -102,8 +108,19 @@ def simulate_values(prices: pd.DataFrame, block: OrderBlock, costs: Costs) -> np
         cash, shares = _trade(cash, shares, block.weights[k], close[row], valuation[row], costs)
         stop = bounds[k + 1] if bounds[k + 1] > row else row + 1
         held = np.nan_to_num(valuation[row:stop], nan=0.0)
-        values[row:stop] = cash[None, :] + held @ shares.T
+        values[row:stop] = (cash[:, None] + shares @ held.T).T
     return values
+
+
+def single_threaded_blas():
+    """One BLAS thread while simulating: sweeps run in parallel processes already, and OpenBLAS's threads
+    on a busy machine make these small matrix products ~25x slower (measured on 2 cores). No-op without
+    threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn, a quantstats dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def values_to_returns(values: np.ndarray, index: pd.DatetimeIndex, init_cash: float) -> pd.DataFrame:
@@ -128,24 +145,25 @@ def _trade(
     is a cumulative sum in that order: each buy fills while the cash lasts, the one that runs out is cut,
     later ones get nothing.
     """
-    held_value = np.where(shares != 0, shares * valuation, 0.0)
-    value = cash + np.nansum(held_value, axis=1)
-    live = ~np.isnan(targets) & ~np.isnan(close)[None, :] & (value > 0)[:, None]
-    wanted_shares = targets * value[:, None] / np.where(np.isnan(valuation), 1.0, valuation)[None, :]
-    size = np.where(live, wanted_shares - shares, 0.0)
-    size = np.where(_is_close(size, 0.0), 0.0, size)
+    priced = ~np.isnan(close)
+    held = shares * np.nan_to_num(valuation)[None, :]
+    value = cash + held.sum(axis=1)
+    # vectorbt's approximate order value (target value minus current value): NaN = no order that day
+    order_value = np.where(priced[None, :], targets, np.nan) * value[:, None] - held
+    if (value <= 0).any():  # a wiped-out variant places no orders
+        order_value[value <= 0] = np.nan
+    size = order_value / np.where(priced, valuation, 1.0)[None, :]
+    size = np.where(np.abs(size) > _ABS_TOL, size, 0.0)  # vectorbt's is_close(size, 0); NaN -> 0
 
-    sold = np.where(size < 0, -size, 0.0)
-    cash = cash + np.nansum(sold * (close * (1 - costs.slippage))[None, :], axis=1) * (1 - costs.fees)
+    sold = np.maximum(-size, 0.0)
+    cash = cash + (sold @ np.nan_to_num(close * (1 - costs.slippage))) * (1 - costs.fees)
 
-    bought = np.where(size > 0, size, 0.0)
-    buy_price = np.nan_to_num(close * (1 + costs.slippage), nan=1.0)[None, :]
-    wanted_cash = bought * buy_price * (1 + costs.fees)
-    order_value = targets * value[:, None] - shares * valuation[None, :]
-    filled_cash = _spend(cash, wanted_cash, order_value) / (1 + costs.fees)
-    filled = np.where(bought > 0, filled_cash / buy_price, 0.0)
+    bought = np.maximum(size, 0.0)
+    buy_price = np.where(priced, close * (1 + costs.slippage), 1.0)
+    spent = _spend(cash, bought * (buy_price * (1 + costs.fees))[None, :], order_value)
+    filled = spent * (1 / ((1 + costs.fees) * buy_price))[None, :]
 
-    cash = np.maximum(cash - (filled_cash * (1 + costs.fees)).sum(axis=1), 0.0)
+    cash = np.maximum(cash - spent.sum(axis=1), 0.0)
     cash = np.where(_is_close(cash, 0.0), 0.0, cash)
     return cash, shares - sold + filled
 
@@ -162,10 +180,9 @@ def _spend(cash: np.ndarray, wanted: np.ndarray, order_value: np.ndarray) -> np.
     short = ~(_is_close(total, cash) | (total < cash))
     if not short.any():
         return spent
-    ranked = np.where(np.isnan(order_value), -np.inf, order_value)
-    last = (
-        ranked.shape[1] - 1 - np.argmax(ranked[:, ::-1], axis=1)
-    )  # stable sort: the last of equal maxima runs last
+    ranked = np.where(wanted > 0, order_value, -np.inf)
+    # a stable sort runs the last of equal maxima last
+    last = ranked.shape[1] - 1 - np.argmax(ranked[:, ::-1], axis=1)
     rows = np.arange(len(cash))
     left_for_last = cash - (total - wanted[rows, last])
     simple = short & (left_for_last >= 0)

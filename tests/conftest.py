@@ -129,3 +129,20 @@ def without_reports(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "reports", None)
+
+
+@pytest.fixture
+def sweep_store(tmp_store, make_prices):
+    """Sweep tests: SPY, TLT, GLD (listing mid-2019), QQQ on business days 2019-2021, BTC-USD every day."""
+    import numpy as np
+
+    rng = np.random.default_rng(42)
+    for n, ticker in enumerate(["SPY", "TLT", "GLD", "QQQ"]):
+        closes = 100 * np.exp(np.cumsum(rng.normal(0.0004, 0.012, 780)))
+        frame = make_prices(closes, start="2019-01-01", freq="B")
+        if ticker == "GLD":
+            frame = frame.iloc[120:]
+        tmp_store.write(ticker, frame, source=f"test walk {n}")
+    btc = 8000 * np.exp(np.cumsum(rng.normal(0.001, 0.03, 1100)))
+    tmp_store.write("BTC-USD", make_prices(btc, start="2019-01-01", freq="D"), source="test walk")
+    return tmp_store

@@ -3,7 +3,6 @@
 import json
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,21 +16,6 @@ from strategies import Fixed, Strategy
 
 TICKERS = ["SPY", "TLT", "GLD", "QQQ"]
 RANDOM = {"name": "cloud", "start": "2019-01-02", "random": {"assets": TICKERS, "count": 40, "seed": 1}}
-
-
-@pytest.fixture
-def sweep_store(tmp_store, make_prices):
-    """Four ETFs on business days 2019-2021 (GLD lists mid-2019) and BTC-USD every day, as random walks."""
-    rng = np.random.default_rng(42)
-    for n, ticker in enumerate(TICKERS):
-        closes = 100 * np.exp(np.cumsum(rng.normal(0.0004, 0.012, 780)))
-        frame = make_prices(closes, start="2019-01-01", freq="B")
-        if ticker == "GLD":
-            frame = frame.iloc[120:]
-        tmp_store.write(ticker, frame, source=f"test walk {n}")
-    btc = 8000 * np.exp(np.cumsum(rng.normal(0.001, 0.03, 1100)))
-    tmp_store.write("BTC-USD", make_prices(btc, start="2019-01-01", freq="D"), source="test walk")
-    return tmp_store
 
 
 def results(path) -> pd.DataFrame:
