@@ -81,7 +81,8 @@ def equity_and_drawdown(equity: pd.DataFrame, benchmark: str, colors: dict[str, 
 def _log_ticks(values: pd.DataFrame) -> dict:
     """1-2-5 ticks labelled as multiples ("0.5x", "10x"): plotly's default log labels repeat bare digits."""
     low, high = float(values.min().min()), float(values.max().max())
-    ticks = [m * 10.0**e for e in range(-4, 5) for m in (1, 2, 5) if low / 2 <= m * 10.0**e <= high * 2]
+    steps = (1, 2, 5) if high / low > 20 else (1, 1.5, 2, 3, 5, 7)  # a narrow range needs finer steps
+    ticks = [m * 10.0**e for e in range(-4, 5) for m in steps if low / 1.5 <= m * 10.0**e <= high * 1.5]
     return {"tickvals": ticks, "ticktext": [f"{t:g}x" for t in ticks]}
 
 
