@@ -185,6 +185,8 @@ def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
 def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis]) -> dict:
     """Windows as rows, strategies as columns; each cell has return, max drawdown and a heat color."""
     strategies = list(dict.fromkeys(crises["strategy"]))
+    # a computed drawdown that is exactly a listed window says so, rather than look like a second crisis
+    listed = {(w.start, w.end): w.name for w in windows if not w.computed}
     by_key = {(r["window"], r["strategy"]): r for r in crises.to_dict("records")}
     rows = []
     for window in windows:
@@ -204,7 +206,7 @@ def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis]) -> dict:
                     "style": heat_style(ret),
                 }
             )
-        rows.append({"window": window, "cells": cells})
+        rows.append({"window": window, "cells": cells, "same_as": listed.get((window.start, window.end))})
     return {"strategies": strategies, "rows": rows}
 
 
