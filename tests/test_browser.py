@@ -51,12 +51,13 @@ class DevTools:
     def __init__(self, profile: Path):
         from websockets.sync.client import connect
 
-        self.process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.profile, self.log = profile, profile / "chromium.log"
+        with self.log.open("w") as log:  # a file, not a pipe: a full pipe would stall Chromium
+            self.process = subprocess.Popen(
+                [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         self.socket = connect(self._endpoint(), max_size=None, open_timeout=30)
         self.next_id, self.events, self.errors = 0, [], []
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
@@ -65,17 +66,15 @@ class DevTools:
             self.call(f"{domain}.enable", session=True)
 
     def _endpoint(self) -> str:
-        """Chromium prints 'DevTools listening on ws://...' on stderr once it is ready."""
+        """Chromium writes its port and browser path to DevToolsActivePort once it listens."""
+        active = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
-        seen = []
-        while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line and self.process.poll() is not None:
-                break
-            seen.append(line)
-            if "DevTools listening on" in line:
-                return line.split("listening on", 1)[1].strip()
-        raise RuntimeError("Chromium did not start:\n" + "".join(seen[-20:]))
+        while time.monotonic() < deadline and self.process.poll() is None:
+            lines = active.read_text().split() if active.exists() else []
+            if len(lines) == 2:
+                return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+            time.sleep(0.1)
+        raise RuntimeError("Chromium did not start:\n" + self.log.read_text()[-3000:])
 
     def call(self, method: str, session: bool = False, **params) -> dict:
         self.next_id += 1
