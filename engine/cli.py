@@ -320,10 +320,14 @@ def sweep(
         if issubclass(warning.category, UserWarning):
             console.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
     reused = f", {result.chunks_reused} chunk(s) resumed" if result.chunks_reused else ""
+    best = result.top(1)
+    shown = [p for p in result.param_columns if not p.startswith("w_")][:4]
+    described = ", ".join(f"{p}={best[p].iloc[0]}" for p in shown)
     console.print(
         f"{result.n_variants:,} variants of {result.spec.name} in {result.seconds:.1f} s ({result.executor}"
-        f"{reused}); best by {result.rank_by}: {result.top(1).index[0]}",
+        f"{reused}); best by {result.rank_by}: {best.index[0]}" + (f" ({described})" if described else ""),
         highlight=False,
+        soft_wrap=True,
     )
     console.print(f"wrote {result.results_path} and {result.report}", highlight=False)
 

@@ -15,7 +15,6 @@ the report always says how many variants were tried and shows the whole distribu
 
 import hashlib
 import json
-import logging
 import os
 import time
 import warnings
@@ -25,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.calendar import periods_per_year
 from engine.errors import ConfigError, InfrabtError
 from engine.result import Costs
 from engine.sweep_eval import METHODS, ScoreRange, SweepTask, simulate_chunk
 from engine.sweep_exec import (
-    Chunk,
     PartStore,
     bytes_per_variant,
     connect_dask,
@@ -50,8 +49,6 @@ from engine.sweep_spec import (
     spec_from_dict,
     variant_ids,
 )
-
-log = logging.getLogger(__name__)
 
 WALK_FORWARD_TRAIN_YEARS = 3
 WALK_FORWARD_TEST_YEARS = 1
@@ -151,7 +148,7 @@ def run_sweep(
         prices=prices,
         days=days,
         base=base,
-        periods_per_year=_periods_per_year(calendar),
+        periods_per_year=periods_per_year(calendar),
         ranges=score_ranges(split_day, folds),
         crises=crisis_windows(),
         method=method,
@@ -261,7 +258,6 @@ def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | No
     """
     from engine.api import common_end, warmup
     from engine.backtest import backtest_days
-    from engine.calendar import periods_per_year  # noqa: F401  (validates the calendar name early)
     from engine.prices import load_prices
 
     variants_to_check = [base]
@@ -430,10 +426,4 @@ def tearsheet_inputs(result: SweepResult, task: SweepTask, count: int, offline: 
     return top_returns, benchmark
 
 
-def _periods_per_year(calendar: str) -> int:
-    from engine.calendar import periods_per_year
-
-    return periods_per_year(calendar)
-
-
-__all__ = ["Chunk", "SweepResult", "SweepSpec", "load_spec", "run_sweep"]
+__all__ = ["SweepResult", "SweepSpec", "load_spec", "run_sweep"]

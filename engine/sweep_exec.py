@@ -71,12 +71,13 @@ def bytes_per_variant(n_days: int, n_assets: int, n_trade_dates: int, method: st
     """Peak bytes one variant costs inside a chunk, from the arrays it needs.
 
     fast: its orders on trade dates (x ~8 temporaries while trading), values, returns and ~12 day-length
-    metric temporaries. vectorbt: close, size and the order/valuation arrays it builds per column (measured
-    ~150 bytes per day and asset), plus the same metric arrays.
+    metric temporaries. vectorbt: close, size and the order/valuation arrays it builds per column, plus the
+    same metric arrays; measured by benchmarks/bench_sweep.py: ~1.9 GB per worker for 125 variants of 32
+    assets x 2,142 days, i.e. ~220 bytes per day and asset.
     """
     metrics = 14 * n_days * _FLOAT
     if method == "vectorbt":
-        return 150 * n_days * n_assets + metrics
+        return 220 * n_days * n_assets + metrics
     return 8 * n_trade_dates * n_assets * _FLOAT + metrics
 
 
@@ -104,7 +105,7 @@ def plan_chunks(
 
 
 class PartStore:
-    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-00012.parquet`` and a manifest.
+    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``, a manifest.
 
     A part that exists is complete (it was renamed into place after writing). A different fingerprint (the
     spec,
@@ -121,20 +122,22 @@ class PartStore:
         self.fingerprint = fingerprint
         self._write_json(self.dir / MANIFEST, {"fingerprint": fingerprint, "chunks": n_chunks})
 
-    def path(self, number: int) -> Path:
-        return self.dir / f"part-{number:05d}.parquet"
+    def path(self, chunk: Chunk) -> Path:
+        """Named by the variants it holds, so a rerun planned differently (other --workers or --max-memory)
+        recomputes instead of reusing a part that covers other variants."""
+        return self.dir / f"part-{chunk.start:09d}-{chunk.stop:09d}.parquet"
 
-    def done(self, number: int) -> bool:
-        return self.path(number).is_file()
+    def done(self, chunk: Chunk) -> bool:
+        return self.path(chunk).is_file()
 
-    def write(self, number: int, frame: pd.DataFrame) -> None:
-        final = self.path(number)
+    def write(self, chunk: Chunk, frame: pd.DataFrame) -> None:
+        final = self.path(chunk)
         temp = final.with_name(f".{final.name}.tmp")
         frame.to_parquet(temp)
         os.replace(temp, final)
 
     def read_all(self, chunks: list[Chunk]) -> pd.DataFrame:
-        return pd.concat([pd.read_parquet(self.path(c.number)) for c in chunks])
+        return pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -288,15 +291,15 @@ def execute(
 ) -> tuple[int, int]:
     """Run every chunk without a part, writing each part as it finishes. Returns (computed, reused) chunk
     counts."""
-    todo = [c for c in chunks if not store.done(c.number)]
+    todo = [c for c in chunks if not store.done(c)]
     reused = len(chunks) - len(todo)
-    bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c.number)), progress)
+    bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c)), progress)
     try:
         results = (
             run_dask(client, task, variants, todo) if client else run_local(task, variants, todo, workers)
         )
         for chunk, frame in results:
-            store.write(chunk.number, frame)
+            store.write(chunk, frame)
             bar.advance(chunk.size)
             if on_chunk:
                 on_chunk(chunk)

@@ -8,16 +8,14 @@ page (no CDN); every name reaches the page through Jinja's autoescape or ``repor
 It only reads the sweep's results: nothing is recomputed here.
 """
 
-import json
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from reports.dashboard import format_value, safe_json
+# the dashboard's Jinja environment: same templates folder, autoescape, and the `fmt` filter
+from reports.dashboard import _environment, safe_json
 from reports.files import write_text
 
 PLOTLY_FILE = "plotly.min.js"
@@ -132,7 +130,8 @@ def top_rows(result, params: list[str], top_n: int, tearsheets: dict[str, str]) 
             {
                 "rank": rank,
                 "variant": str(variant),
-                "params": [describe_param(p, row[p]) for p in shown_params(params)],
+                # from the column, not the row: a row of mixed types turns integer lookbacks into floats
+                "params": [describe_param(p, top.at[variant, p]) for p in shown_params(params)],
                 "weights": describe_weights(row, params),
                 "values": {c: row[c] for c in TABLE_COLUMNS if c in row.index},
                 "tearsheet": tearsheets.get(str(variant)),
@@ -294,23 +293,16 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> go.Figure | None:
 
 
 def cloud_figure(results: pd.DataFrame) -> go.Figure:
-    """Volatility vs CAGR of every variant, coloured by Sharpe (WebGL: 100,000 points stay responsive)."""
-    fig = go.Figure()
-    fig.add_scattergl(
-        x=_clean(results["volatility"]),
-        y=_clean(results["cagr"]),
-        mode="markers",
-        marker={
-            "color": _clean(results["sharpe"]),
-            "colorscale": "Viridis",
-            "colorbar": {"title": "Sharpe"},
-            "size": 5 if len(results) < 2000 else 3,
-            "opacity": 0.8,
-        },
-        text=[str(v) for v in results.index],
-        hovertemplate="%{text}<br>volatility %{x:.1%}<br>CAGR %{y:.1%}<extra></extra>",
-    )
-    fig.update_layout(xaxis_title="volatility (annualized)", yaxis_title="CAGR", **_LAYOUT)
+    """Volatility vs CAGR of every variant, coloured by Sharpe."""
+    marker = {
+        "color": _clean(results["sharpe"]),
+        "colorscale": "Viridis",
+        "colorbar": {"title": "Sharpe"},
+        "size": 5 if len(results) < 2000 else 3,
+        "opacity": 0.8,
+    }
+    fig = _variant_scatter(results, "volatility", "cagr", marker, ("volatility %{x:.1%}", "CAGR %{y:.1%}"))
+    fig.update_layout(xaxis_title="volatility (annualized)", yaxis_title="CAGR")
     fig.update_xaxes(tickformat=".0%")
     fig.update_yaxes(tickformat=".0%")
     return fig
@@ -318,16 +310,26 @@ def cloud_figure(results: pd.DataFrame) -> go.Figure:
 
 def overfit_figure(results: pd.DataFrame) -> go.Figure:
     """In-sample vs out-of-sample Sharpe per variant: a flat cloud means the in-sample ranking was luck."""
+    marker = {"size": 4, "opacity": 0.6}
+    fig = _variant_scatter(results, "is_sharpe", "oos_sharpe", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"))
+    fig.update_layout(xaxis_title="Sharpe before the split", yaxis_title="Sharpe after the split")
+    return fig
+
+
+def _variant_scatter(
+    results: pd.DataFrame, x: str, y: str, marker: dict, hover: tuple[str, str]
+) -> go.Figure:
+    """One point per variant, named on hover (WebGL, so 100,000 points stay responsive)."""
     fig = go.Figure()
     fig.add_scattergl(
-        x=_clean(results["is_sharpe"]),
-        y=_clean(results["oos_sharpe"]),
+        x=_clean(results[x]),
+        y=_clean(results[y]),
         mode="markers",
-        marker={"size": 4, "opacity": 0.6},
+        marker=marker,
         text=[str(v) for v in results.index],
-        hovertemplate="%{text}<br>in-sample %{x:.2f}<br>out-of-sample %{y:.2f}<extra></extra>",
+        hovertemplate=f"%{{text}}<br>{hover[0]}<br>{hover[1]}<extra></extra>",
     )
-    fig.update_layout(xaxis_title="Sharpe before the split", yaxis_title="Sharpe after the split", **_LAYOUT)
+    fig.update_layout(**_LAYOUT)
     return fig
 
 
@@ -354,16 +356,3 @@ def _label(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("reports", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["fmt"] = format_value
-    env.filters["tojson_text"] = lambda value: json.dumps(value, default=str)
-    return env

@@ -65,6 +65,17 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_sto
     pd.testing.assert_frame_equal(results(out), reference)
 
 
+def test_a_rerun_chunked_differently_recomputes_and_agrees(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    first = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    # chunks 0-15 and 15-30 are new; 30-40 covers the same variants as before and is reused
+    assert (again.chunks_reused, again.chunks_computed) == (1, 2)
+    pd.testing.assert_frame_equal(first.results, again.results)
+    same = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    assert (same.chunks_reused, same.chunks_computed) == (3, 0)
+
+
 def test_a_changed_spec_does_not_reuse_old_chunks(sweep_store, tmp_path):
     out = tmp_path / "sweep"
     run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
