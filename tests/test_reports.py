@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,9 @@ def make_result(names=("spy", "rails", "crypto"), days: int = 780, failures=None
         calendar="equity",
         periods_per_year=252,
         costs=costs,
-        strategies={},
+        strategies={
+            n: SimpleNamespace(thesis=f"Thesis of {n}", tickers=("SPY",), params={"note": n}) for n in names
+        },
         failures=dict(failures or {}),
     )
 
@@ -117,6 +120,7 @@ def test_dashboard_escapes_names_from_user_modules(report):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # shown as text in the tables
     assert "\\u003cimg src=x" in page  # and inert inside the figures' JSON
     assert "<b>weights</b>" not in page and "&lt;b&gt;weights&lt;/b&gt;" in page
+    assert "Thesis of &lt;img src=x" in page and "note=&lt;img src=x" in page  # thesis and parameters too
 
 
 def test_dashboard_lists_the_failed_strategy_and_every_section(report):
