@@ -172,23 +172,34 @@ def _run_in_worker(params: pd.DataFrame, costs: Costs) -> pd.DataFrame:
 def run_local(
     task, variants: pd.DataFrame, chunks: list[Chunk], workers: int
 ) -> Iterator[tuple[Chunk, pd.DataFrame]]:
-    """Chunks in ``workers`` processes (the task is sent once per process); one worker runs in this
-    process."""
+    """Chunks in ``workers`` processes (the task is sent once per process); one worker runs in this process.
+
+    Every chunk is submitted here, before the caller starts its progress bar: the workers are forked now,
+    while this process runs no other thread (forking beside a running thread can inherit a held lock).
+    """
+    if workers <= 1 or len(chunks) <= 1:
+        return _in_this_process(task, variants, chunks)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(task,))
+    futures = {pool.submit(_run_in_worker, variants.iloc[c.start : c.stop], c.costs): c for c in chunks}
+    return _as_finished(pool, futures)
+
+
+def _in_this_process(
+    task, variants: pd.DataFrame, chunks: list[Chunk]
+) -> Iterator[tuple[Chunk, pd.DataFrame]]:
     from engine.sweep_eval import evaluate_chunk
 
-    if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield chunk, evaluate_chunk(task, variants.iloc[chunk.start : chunk.stop], chunk.costs)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(task,)) as pool:
-        futures = {pool.submit(_run_in_worker, variants.iloc[c.start : c.stop], c.costs): c for c in chunks}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    for chunk in chunks:
+        yield chunk, evaluate_chunk(task, variants.iloc[chunk.start : chunk.stop], chunk.costs)
+
+
+def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+    """Results as chunks finish; on an error or Ctrl-C the queued chunks are cancelled, running ones end."""
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 DASK_TIMEOUT = 5.0  # seconds to reach a scheduler before falling back
@@ -293,11 +304,10 @@ def execute(
     counts."""
     todo = [c for c in chunks if not store.done(c)]
     reused = len(chunks) - len(todo)
+    # local workers are forked here, before the progress bar starts its refresh thread
+    results = run_dask(client, task, variants, todo) if client else run_local(task, variants, todo, workers)
     bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c)), progress)
     try:
-        results = (
-            run_dask(client, task, variants, todo) if client else run_local(task, variants, todo, workers)
-        )
         for chunk, frame in results:
             store.write(chunk, frame)
             bar.advance(chunk.size)
@@ -305,4 +315,5 @@ def execute(
                 on_chunk(chunk)
     finally:
         bar.close()
+        results.close()  # stops the workers (queued chunks cancelled) if we leave early
     return len(todo), reused
