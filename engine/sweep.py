@@ -118,8 +118,7 @@ def run_sweep(
     progress: bool = False,
     report: bool = True,
 ) -> SweepResult:
-    """Run a sweep into ``out_dir`` (results.parquet, sweep.json, sweep.html); resume it if it was
-    interrupted.
+    """Run a sweep into ``out_dir`` (results.parquet, sweep.json, sweep.html), resuming an interrupted one.
 
     spec:         a ``SweepSpec``, a TOML path, or the TOML's fields as a dict.
     split:        a date: rank on the days before it, report the days from it on (in/out-of-sample columns).
@@ -235,19 +234,29 @@ def expand(spec: SweepSpec):
             f"sweep {spec.name!r}: unknown strategy {spec.strategy!r}; known: {', '.join(sorted(known))}"
         )
     base = known[spec.strategy]
-    undeclared = [k for k in spec.strategy_params if k not in base.params]
-    if undeclared:
-        raise ConfigError(
-            f"sweep {spec.name!r}: strategy {base.id!r} has no parameter {', '.join(map(repr, undeclared))}; "
-            f"it declares: {', '.join(base.params)} (and a sweep may vary fees, slippage)"
-        )
-    for key in spec.strategy_params:  # a bad value fails here, with its name, not deep inside a worker
-        for value in spec.grid[key]:
+    one_at_a_time(spec, base)  # bad names and values fail here, named, not deep inside a worker
+    return base, grid_variants(spec)
+
+
+def one_at_a_time(spec: SweepSpec, base) -> list:
+    """The strategy at the grid's first values, and once with each other value of each parameter.
+
+    Enough to check every name and value (a product of millions is never built) and to find every ticker and
+    the longest lookback the sweep needs. A parameter the strategy does not declare is refused by its
+    ``with_params`` (``rebalance = "drift"`` brings ``tolerance`` with it).
+    """
+    first = {key: spec.grid[key][0] for key in spec.strategy_params}
+    try:
+        checked = [base.with_params(**first)]
+    except InfrabtError as exc:
+        raise ConfigError(f"sweep {spec.name!r}: {exc} (a sweep may also vary fees, slippage)") from None
+    for key in spec.strategy_params:
+        for value in spec.grid[key][1:]:
             try:
-                base.with_params(**{key: value})
+                checked.append(base.with_params(**{**first, key: value}))
             except InfrabtError as exc:
                 raise ConfigError(f"sweep {spec.name!r}: {key} = {value!r} is not valid: {exc}") from None
-    return base, grid_variants(spec)
+    return checked
 
 
 def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | None):
@@ -260,9 +269,7 @@ def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | No
     from engine.backtest import backtest_days
     from engine.prices import load_prices
 
-    variants_to_check = [base]
-    for key in spec.strategy_params:
-        variants_to_check += [base.with_params(**{key: v}) for v in spec.grid[key]]
+    variants_to_check = [base, *one_at_a_time(spec, base)] if spec.strategy else [base]
     start = pd.Timestamp(spec.start) if spec.start else None
     load_from = start - warmup(variants_to_check) if start is not None else None
     tickers = list(dict.fromkeys(t for strategy in variants_to_check for t in strategy.tickers))
@@ -326,8 +333,7 @@ def crisis_windows() -> tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...]:
 
 
 def random_template(base, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
-    """The equal-weight orders of the random-weights base: when each variant trades and which assets are
-    live."""
+    """The random-weights base's equal-weight orders: when each variant trades, which assets are live."""
     from engine.backtest import build_orders
 
     return build_orders(base, prices[list(base.tickers)], days)

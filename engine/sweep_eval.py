@@ -23,8 +23,7 @@ METHODS = ("fast", "vectorbt")
 
 @dataclass(frozen=True)
 class ScoreRange:
-    """Days a metric set is computed on: ``start`` <= day < ``stop`` (None = open end); ``prefix`` names
-    columns."""
+    """Days one set of metrics covers: ``start`` <= day < ``stop`` (None: open); ``prefix`` names them."""
 
     prefix: str
     start: pd.Timestamp | None = None
@@ -38,8 +37,7 @@ class SweepTask:
     prices:   the panel with its warm-up (strategy lookbacks are filled on the first day).
     days:     the backtest days (``engine.backtest.backtest_days``).
     base:     the base strategy; a random-weights sweep uses a ``Fixed`` equal-weight one over its tickers.
-    random_template: for random weights, the base's orders: where each variant trades, and which assets are
-    live.
+    random_template: for random weights, the base's orders: when each variant trades, which assets are live.
     """
 
     prices: pd.DataFrame
@@ -54,8 +52,7 @@ class SweepTask:
 
 
 def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> pd.DataFrame:
-    """Metrics of every variant in ``params`` (index = variant ids): the parameters, then the metric
-    columns."""
+    """One row per variant of ``params`` (index = variant ids): its parameters, then its metrics."""
     returns, values = simulate_chunk(task, params, costs)
     columns: dict[str, np.ndarray] = {}
     for score in task.ranges:

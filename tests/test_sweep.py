@@ -123,6 +123,17 @@ def test_grid_over_a_strategy_parameter_and_fees(sweep_store, tmp_path):
         assert table.loc[(lookback, 0.01), "total_return"] < table.loc[(lookback, 0.0), "total_return"]
 
 
+def test_a_drift_band_tolerance_can_be_swept_with_rebalance_drift(sweep_store, tmp_path):
+    spec = {
+        "strategy": "sixty_forty",
+        "start": "2019-03-01",
+        "grid": {"rebalance": ["drift"], "tolerance": [0.02, 0.2]},
+    }
+    sweep = run_sweep(spec, tmp_path / "drift", workers=1, report=False)
+    assert list(sweep.results["tolerance"]) == [0.02, 0.2]
+    assert sweep.results["total_return"].nunique() == 2  # the bands trade differently
+
+
 def test_vectorbt_engine_gives_the_same_results(sweep_store, tmp_path):
     fast = run_sweep(RANDOM, tmp_path / "fast", workers=1, report=False)
     slow = run_sweep(RANDOM, tmp_path / "vbt", workers=1, report=False, method="vectorbt")
@@ -159,7 +170,7 @@ def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_st
 @pytest.mark.parametrize(
     ("spec", "options", "message"),
     [
-        ({"strategy": "btc_trend", "grid": {"speed": [1, 2]}}, {}, "no parameter 'speed'"),
+        ({"strategy": "btc_trend", "grid": {"speed": [1, 2]}}, {}, "no parameter speed"),
         ({"strategy": "btc_trend", "grid": {"rebalance": ["fortnightly"]}}, {}, "fortnightly"),
         ({"strategy": "no_such", "grid": {"lookback": [1]}}, {}, "unknown strategy"),
         (RANDOM, {"split": "2030-01-01"}, "outside the data"),
