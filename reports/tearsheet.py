@@ -24,6 +24,8 @@ _FIXES = (
     (re.compile(r'<link rel="shortcut icon"[^>]*>\s*'), ""),
     # and calls save(), which quantstats defines only when it offers the file as a download: a ReferenceError
     (re.compile(r'<body onload="save\(\)">'), "<body>"),
+    # "CAGR﹪" uses U+FE6A, which common fonts lack (a box in the browser)
+    (re.compile("\ufe6a"), "%"),
 )
 
 
@@ -104,7 +106,7 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
             )
         text = temp.read_text(encoding="utf-8")
         for pattern, replacement in _FIXES:
-            text = pattern.sub(replacement, text, count=1)
+            text = pattern.sub(replacement, text)
         temp.write_text(text, encoding="utf-8")
         replace_into(temp, path)
     finally:

@@ -176,6 +176,7 @@ def test_tear_sheets_are_written_per_strategy_and_linked(tmp_path):
     text = evil.read_text(encoding="utf-8")
     assert EVIL not in text and "&lt;img src=x" in text  # the title is escaped
     assert "qtpylib.io" not in text  # no favicon fetched from the web
+    assert 'onload="save()"' not in text and "\ufe6a" not in text  # no script error, no missing glyph
     assert "<svg" in text
     page = index.read_text(encoding="utf-8")
     assert 'href="tearsheets/spy.html"' in page and f'href="tearsheets/{evil.name}"' in page
