@@ -2,8 +2,8 @@
 
 Two calendars, never mixed inside one comparison:
 
-- ``equity``: NYSE sessions (exchange_calendars' ``XNYS``, works offline). Crypto is sampled on these days, so a
-  crypto asset's return on a Monday is Friday close to Monday close. Annualize with 252.
+- ``equity``: NYSE sessions (exchange_calendars' ``XNYS``, works offline). Crypto is sampled on these days,
+  so a crypto asset's return on a Monday is Friday close to Monday close. Annualize with 252.
 - ``crypto``: every calendar day (UTC), for crypto-only work. Annualize with 365.
 """
 
@@ -34,7 +34,8 @@ def equity_calendar(start, end) -> pd.DatetimeIndex:
     if first > last:
         return pd.DatetimeIndex([], name="Date")
     sessions = nyse.sessions_in_range(first, last)
-    return pd.DatetimeIndex(sessions.tz_localize(None) if sessions.tz else sessions, name="Date").as_unit("ns")
+    naive = sessions.tz_localize(None) if sessions.tz else sessions
+    return pd.DatetimeIndex(naive, name="Date").as_unit("ns")
 
 
 def crypto_calendar(start, end) -> pd.DatetimeIndex:

@@ -333,5 +333,6 @@ def sweep(
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
     app()

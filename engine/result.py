@@ -10,8 +10,8 @@ import pandas as pd
 class Costs:
     """Trading costs and starting capital, applied to every order.
 
-    ``fees`` and ``slippage`` are fractions of traded value (0.001 = 10 bps): fees are paid in cash, slippage moves
-    the fill price against the trade.
+    ``fees`` and ``slippage`` are fractions of traded value (0.001 = 10 bps): fees are paid in cash,
+    slippage moves the fill price against the trade.
     """
 
     fees: float = 0.001
@@ -25,7 +25,8 @@ class BacktestResult:
 
     returns:     dates x strategy id, simple daily returns of the whole portfolio (the first day is 0).
     equity:      dates x strategy id, portfolio value in currency (starts at ``costs.init_cash``).
-    weights:     strategy id -> dates x tickers, weights held at each close after trading (cash = 1 - row sum).
+    weights:     strategy id -> dates x tickers, weights held at each close after trading
+                 (cash = 1 - row sum).
     trades:      one row per fill: date, strategy, ticker, size, price, value, fees.
     turnover:    dates x strategy id, traded value / portfolio value that day.
     fees:        strategy id -> total fees paid (currency).

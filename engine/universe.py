@@ -39,9 +39,9 @@ def load_universe(path: Path = UNIVERSE_FILE) -> dict[str, Ticker]:
         if ticker.group not in GROUPS:
             raise ConfigError(f"{path}: {symbol} has group {ticker.group!r}; use one of {', '.join(GROUPS)}")
         if ticker.asset_class not in ASSET_CLASSES:
-            raise ConfigError(
-                f"{path}: {symbol} has asset_class {ticker.asset_class!r}; use one of {', '.join(ASSET_CLASSES)}"
-            )
+            classes = ", ".join(ASSET_CLASSES)
+            bad = ticker.asset_class
+            raise ConfigError(f"{path}: {symbol} has asset_class {bad!r}; use one of {classes}")
         universe[symbol] = ticker
     return universe
 
