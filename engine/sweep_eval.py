@@ -81,20 +81,28 @@ def storable(params: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple[np.ndarray, np.ndarray]:
-    """Daily returns and values (days x variants) of the chunk's variants, by ``task.method``."""
+    """Daily returns and values (days x variants) of the chunk's variants, by ``task.method``.
+
+    The fast path is verified for long-only weights summing to at most 1 (what strategies produce unless they
+    declare leverage); a chunk with shorts or leverage goes to vectorbt whatever the method.
+    """
     prices = task.prices.loc[task.days]
     if task.random_template is not None:
         block = random_block(task, params)
-        if task.method == "vectorbt":
-            return _vectorbt(prices, block.to_orders(list(params.index)), costs)
     else:
         orders = variant_orders(task, params)
-        if task.method == "vectorbt":
-            return _vectorbt(prices, orders, costs)
         block = OrderBlock.from_orders(orders, _all_tickers(orders))
+    if task.method == "vectorbt" or not long_only(block):
+        return _vectorbt(prices, block.to_orders(list(params.index)), costs)
     values = simulate_values(prices, block, costs)
     returns = values_to_returns(values, prices.index, costs.init_cash).to_numpy()
     return returns, values
+
+
+def long_only(block: OrderBlock) -> bool:
+    """No negative target and no trade date above 100% invested, in any variant."""
+    weights = np.nan_to_num(block.weights)
+    return bool((weights >= -1e-12).all() and (weights.sum(axis=2) <= 1 + 1e-9).all())
 
 
 def variant_orders(task: SweepTask, params: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -146,51 +146,54 @@ def _trade(
     later ones get nothing.
     """
     priced = ~np.isnan(close)
-    held = shares * np.nan_to_num(valuation)[None, :]
-    value = cash + held.sum(axis=1)
-    # vectorbt's approximate order value (target value minus current value): NaN = no order that day
-    order_value = np.where(priced[None, :], targets, np.nan) * value[:, None] - held
-    if (value <= 0).any():  # a wiped-out variant places no orders
-        order_value[value <= 0] = np.nan
-    size = order_value / np.where(priced, valuation, 1.0)[None, :]
-    size = np.where(np.abs(size) > _ABS_TOL, size, 0.0)  # vectorbt's is_close(size, 0); NaN -> 0
+    value = cash + shares @ np.nan_to_num(valuation)
+    # no order where the asset has no price (vectorbt ignores it) or the variant is wiped out
+    per_share = np.where(priced, 1.0 / np.where(priced, valuation, 1.0), np.nan)
+    reach = np.where(value > 0, value, np.nan)
+    size = np.multiply.outer(reach, per_share)
+    size *= targets
+    size -= shares
+    # NaN target = no order. (vectorbt also drops orders under 1e-12 shares; keeping them moves values by
+    # less than 1e-15.)
+    np.nan_to_num(size, copy=False, nan=0.0)
 
-    sold = np.maximum(-size, 0.0)
-    cash = cash + (sold @ np.nan_to_num(close * (1 - costs.slippage))) * (1 - costs.fees)
+    sells = np.minimum(size, 0.0)  # negative: shares sold
+    cash = cash - (sells @ np.nan_to_num(close * (1 - costs.slippage))) * (1 - costs.fees)
 
-    bought = np.maximum(size, 0.0)
     buy_price = np.where(priced, close * (1 + costs.slippage), 1.0)
-    spent = _spend(cash, bought * (buy_price * (1 + costs.fees))[None, :], order_value)
-    filled = spent * (1 / ((1 + costs.fees) * buy_price))[None, :]
-
+    wanted = np.maximum(size, 0.0)
+    wanted *= buy_price * (1 + costs.fees)
+    spent = _spend(cash, wanted, size, np.nan_to_num(valuation))
     cash = np.maximum(cash - spent.sum(axis=1), 0.0)
     cash = np.where(_is_close(cash, 0.0), 0.0, cash)
-    return cash, shares - sold + filled
+    bought = np.multiply(spent, 1 / ((1 + costs.fees) * buy_price), out=spent)  # cash spent -> shares
+    return cash, shares + sells + bought
 
 
-def _spend(cash: np.ndarray, wanted: np.ndarray, order_value: np.ndarray) -> np.ndarray:
+def _spend(cash: np.ndarray, wanted: np.ndarray, size: np.ndarray, valuation: np.ndarray) -> np.ndarray:
     """Cash each buy actually spends (fees included), buys paid in vectorbt's call sequence until the cash
-    runs out.
+    runs out. ``wanted`` is what each buy would cost in full; it is overwritten.
 
     Usually the cash covers everything but a part of the largest buy (costs were not in the targets), so that
     case is settled with an argmax; only variants short by more than their largest buy pay for a full sort.
+    The call sequence ranks orders by value (target value minus held value = size x price).
     """
     total = wanted.sum(axis=1)
-    spent = wanted.copy()
     short = ~(_is_close(total, cash) | (total < cash))
     if not short.any():
-        return spent
-    ranked = np.where(wanted > 0, order_value, -np.inf)
+        return wanted
+    rows = np.flatnonzero(short)
+    order_value = size[rows] * valuation[None, :]
+    ranked = np.where(wanted[rows] > 0, order_value, -np.inf)
     # a stable sort runs the last of equal maxima last
     last = ranked.shape[1] - 1 - np.argmax(ranked[:, ::-1], axis=1)
-    rows = np.arange(len(cash))
-    left_for_last = cash - (total - wanted[rows, last])
-    simple = short & (left_for_last >= 0)
-    spent[rows[simple], last[simple]] = left_for_last[simple]
-    hard = short & ~simple
-    if hard.any():
-        spent[hard] = _spend_in_sequence(cash[hard], wanted[hard], order_value[hard])
-    return spent
+    left_for_last = cash[rows] - (total[rows] - wanted[rows, last])
+    simple = left_for_last >= 0
+    wanted[rows[simple], last[simple]] = left_for_last[simple]
+    hard = rows[~simple]
+    if len(hard):
+        wanted[hard] = _spend_in_sequence(cash[hard], wanted[hard], order_value[~simple])
+    return wanted
 
 
 def _spend_in_sequence(cash: np.ndarray, wanted: np.ndarray, order_value: np.ndarray) -> np.ndarray:
