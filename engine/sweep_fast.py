@@ -163,28 +163,29 @@ def _trade(
     buy_price = np.where(priced, close * (1 + costs.slippage), 1.0)
     wanted = np.maximum(size, 0.0)
     wanted *= buy_price * (1 + costs.fees)
-    spent = _spend(cash, wanted, size, np.nan_to_num(valuation))
+    spent = _spend(cash, wanted, lambda rows: targets[rows] * value[rows, None] - shares[rows] * valuation)
     cash = np.maximum(cash - spent.sum(axis=1), 0.0)
     cash = np.where(_is_close(cash, 0.0), 0.0, cash)
     bought = np.multiply(spent, 1 / ((1 + costs.fees) * buy_price), out=spent)  # cash spent -> shares
     return cash, shares + sells + bought
 
 
-def _spend(cash: np.ndarray, wanted: np.ndarray, size: np.ndarray, valuation: np.ndarray) -> np.ndarray:
+def _spend(cash: np.ndarray, wanted: np.ndarray, order_value) -> np.ndarray:
     """Cash each buy actually spends (fees included), buys paid in vectorbt's call sequence until the cash
     runs out. ``wanted`` is what each buy would cost in full; it is overwritten.
 
     Usually the cash covers everything but a part of the largest buy (costs were not in the targets), so that
     case is settled with an argmax; only variants short by more than their largest buy pay for a full sort.
-    The call sequence ranks orders by value (target value minus held value = size x price).
+    ``order_value(rows)`` gives vectorbt's sort key for those variants, computed exactly as vectorbt does
+    (target x value - shares x price): equal weights tie, and a tie goes to the later asset.
     """
     total = wanted.sum(axis=1)
     short = ~(_is_close(total, cash) | (total < cash))
     if not short.any():
         return wanted
     rows = np.flatnonzero(short)
-    order_value = size[rows] * valuation[None, :]
-    ranked = np.where(wanted[rows] > 0, order_value, -np.inf)
+    values = order_value(rows)
+    ranked = np.where(wanted[rows] > 0, values, -np.inf)
     # a stable sort runs the last of equal maxima last
     last = ranked.shape[1] - 1 - np.argmax(ranked[:, ::-1], axis=1)
     left_for_last = cash[rows] - (total[rows] - wanted[rows, last])
@@ -192,7 +193,7 @@ def _spend(cash: np.ndarray, wanted: np.ndarray, size: np.ndarray, valuation: np
     wanted[rows[simple], last[simple]] = left_for_last[simple]
     hard = rows[~simple]
     if len(hard):
-        wanted[hard] = _spend_in_sequence(cash[hard], wanted[hard], order_value[~simple])
+        wanted[hard] = _spend_in_sequence(cash[hard], wanted[hard], values[~simple])
     return wanted
 
 

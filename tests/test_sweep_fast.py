@@ -76,6 +76,24 @@ def test_fast_path_equals_vectorbt_variant_by_variant(costs, drift_targets):
     np.testing.assert_allclose(returns.to_numpy(), portfolio.returns()[ids].to_numpy(), rtol=0, atol=1e-12)
 
 
+def test_equal_weights_tie_and_vectorbt_cuts_the_later_asset():
+    """Equal targets bought from cash have equal order values: vectorbt's stable sort runs the last asset
+    last, so that is the buy the fees cut. A sort key computed any other way breaks the tie by rounding."""
+    prices = synthetic_prices()
+    rows = [0, 21, 42, 63]
+    live = prices.notna().to_numpy()[rows]
+    weights = np.where(live, 1.0 / live.sum(axis=1, keepdims=True), np.nan)[:, None, :].repeat(3, axis=1)
+    weights[:, 1] *= 0.95  # beside 5% cash, as a btc_share carve-out leaves the rule
+    block = OrderBlock(dates=prices.index[rows], tickers=tuple(TICKERS), weights=weights)
+    ids = ["a", "b", "c"]
+    costs = Costs(fees=0.001, slippage=0.001)
+
+    fast = simulate_values(prices, block, costs)
+    reference = simulate(prices, block.to_orders(ids), costs).value()[ids].to_numpy()
+
+    np.testing.assert_allclose(fast, reference, rtol=1e-12, atol=0)
+
+
 def test_fees_that_starve_several_buys_match_vectorbt(monkeypatch):
     """Fully invested, new weights monthly, 30% fees: the cash runs out before the largest buy, so more than
     one buy of a rebalance is cut or skipped (the general, sorted path of the fast simulation)."""
