@@ -357,7 +357,22 @@ def sweep_fingerprint(spec: SweepSpec, task: SweepTask, n_variants: int) -> str:
     digest.update(np.ascontiguousarray(task.prices.to_numpy(dtype=float)).tobytes())
     digest.update(str((list(task.prices.columns), task.days[0], task.days[-1], n_variants)).encode())
     digest.update(str((task.ranges, task.crises, task.method)).encode())
+    digest.update(code_fingerprint().encode())
     return digest.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """A hash of the code that computes a sweep's numbers (the simulation, the metrics, the strategies), so a
+    resumed sweep never mixes parts computed by an older version with new ones."""
+    from engine.paths import PROJECT_DIR
+
+    files = sorted(PROJECT_DIR.glob("engine/sweep*.py")) + sorted(PROJECT_DIR.glob("strategies/*.py"))
+    files += [PROJECT_DIR / "engine" / name for name in ("backtest.py", "simulate.py", "prices.py")]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def prepare_out_dir(out_dir: "str | Path") -> Path:

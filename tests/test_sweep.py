@@ -83,6 +83,14 @@ def test_a_changed_spec_does_not_reuse_old_chunks(sweep_store, tmp_path):
     assert changed.chunks_reused == 0 and changed.chunks_computed == 4
 
 
+def test_parts_computed_by_other_code_are_not_reused(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    monkeypatch.setattr("engine.sweep.code_fingerprint", lambda: "another version of the simulation")
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert (again.chunks_reused, again.chunks_computed) == (0, 4)
+
+
 def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(sweep_store, tmp_path):
     split = "2020-06-15"
     sweep = run_sweep(RANDOM, tmp_path / "split", split=split, workers=1, report=False)
