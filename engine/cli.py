@@ -329,7 +329,7 @@ def sweep(
         highlight=False,
         soft_wrap=True,
     )
-    console.print(f"wrote {result.results_path} and {result.report}", highlight=False)
+    console.print(f"wrote {result.results_path} and {result.report}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point
