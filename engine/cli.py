@@ -265,10 +265,15 @@ def run_backtest(
     from engine.api import run, write_csvs
     from engine.errors import StrategyError
 
-    result = run(
-        ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
-        offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
-    )  # fmt: skip
+    if crises is not None:  # a malformed crises file should fail before the backtest, not after it
+        from reports.crises import load_crises
+
+        load_crises(crises)
+    with console.status("loading prices and simulating every strategy in one vectorbt call ..."):
+        result = run(
+            ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
+            offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
+        )  # fmt: skip
     console.print(
         f"ran {len(result.returns.columns)} strategy(ies) on the {result.calendar} calendar "
         f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}",

@@ -116,3 +116,13 @@ def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
 )
 def test_bad_options_are_one_line_errors(cached, args, message):
     assert_one_line_error(run("qqq", "--offline", *args), message)
+
+
+def test_malformed_crises_file_fails_before_the_backtest(cached, tmp_path):
+    crises = tmp_path / "crises.toml"
+    crises.write_text('[[crisis]]\nid = "x"\nname = "no dates"\n')
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--crises", str(crises), "--out", str(out))
+    assert_one_line_error(result, "crises.toml", "line 1")
+    assert "ran " not in result.output  # nothing was simulated
+    assert not out.exists()
