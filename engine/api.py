@@ -116,17 +116,31 @@ def common_end(prices: pd.DataFrame, start: pd.Timestamp) -> pd.Timestamp:
     return last.min() if len(last) else prices.index[-1]
 
 
-def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> dict[str, Path]:
-    """``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy)."""
+def check_benchmark(result: BacktestResult, benchmark: str) -> None:
+    """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold)."""
+    if benchmark in result.returns.columns:
+        return
+    if benchmark in result.failures:
+        error = result.failures[benchmark]
+        raise ConfigError(
+            f"benchmark {benchmark!r} failed to run ({error}); fix it or pick another with --benchmark"
+        )
+    known = ", ".join(result.returns.columns) or "none"
+    raise ConfigError(
+        f"unknown benchmark {benchmark!r}: not a strategy in this run (ran: {known}); "
+        "pass one of them with --benchmark"
+    )
+
+
+def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> pd.DataFrame:
+    """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy)
+    atomically into an existing folder; returns the metrics table."""
+    from engine.files import write_csv
     from engine.metrics import summary
 
-    if benchmark not in result.returns.columns:
-        reason = result.failures.get(benchmark, "it is not among the strategies run")
-        fix = "pick another with --benchmark"
-        raise StrategyError(f"benchmark {benchmark!r} has no returns ({reason}); {fix}")
+    check_benchmark(result, benchmark)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"returns": out / "returns.csv", "metrics": out / "metrics.csv"}
-    result.returns.to_csv(paths["returns"], date_format="%Y-%m-%d")
-    summary(result.returns, result.returns[benchmark], result.periods_per_year).to_csv(paths["metrics"])
-    return paths
+    metrics = summary(result.returns, result.returns[benchmark], result.periods_per_year)
+    write_csv(out / "returns.csv", result.returns)
+    write_csv(out / "metrics.csv", metrics)
+    return metrics

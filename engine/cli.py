@@ -282,8 +282,10 @@ def run_backtest(
     try:
         from reports import write_report
     except ImportError:  # the reports package is optional: the CSVs are the engine's output
-        paths = write_csvs(result, out, benchmark)
-        console.print(f"wrote {paths['returns']} and {paths['metrics']}", highlight=False)
+        from engine.files import prepare_dir
+
+        write_csvs(result, prepare_dir(out), benchmark)
+        console.print(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}", highlight=False)
     else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
         index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)
         console.print(f"wrote {index}", highlight=False)

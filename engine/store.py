@@ -6,9 +6,7 @@ temp file, which is ignored).
 """
 
 import json
-import os
 import re
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.errors import CacheCorruptError, DataError
+from engine.files import atomic_path
 from engine.paths import data_dir
 from engine.validation import COLUMNS, check_frame, suspicious_moves
 
@@ -156,11 +155,6 @@ def _normalize(symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _atomic_write(table: pa.Table, path: Path) -> None:
-    """Write to a hidden temp file in the same directory, then rename over ``path`` (atomic on POSIX)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Data and metadata travel in one file, so one atomic replace updates both."""
+    with atomic_path(path) as temp:
+        pq.write_table(table, temp)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from engine.calendar import periods_per_year
 from engine.errors import ConfigError, InfrabtError
+from engine.files import prepare_dir, write_parquet, write_text
 from engine.result import Costs
 from engine.sweep_eval import METHODS, ScoreRange, SweepTask, simulate_chunk
 from engine.sweep_exec import (
@@ -154,7 +155,7 @@ def run_sweep(
         random_template=random_template(base, prices, days) if spec.random else None,
         cost_params=tuple(k for k in COST_PARAMS if k in spec.grid),
     )
-    out = prepare_out_dir(out_dir)
+    out = prepare_dir(out_dir)
     fingerprint = sweep_fingerprint(spec, task, len(variants))
     costs = variant_costs(spec, variants)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -172,7 +173,7 @@ def run_sweep(
         if client is not None:
             client.close()
     results = store.read_all(chunks)
-    write_parquet_atomic(results, out / RESULTS_FILE)
+    write_parquet(out / RESULTS_FILE, results)
 
     result = SweepResult(
         spec=spec,
@@ -375,28 +376,7 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def prepare_out_dir(out_dir: "str | Path") -> Path:
-    from reports.files import prepare_dir
-
-    return prepare_dir(out_dir)
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a parquet file under a temporary name and rename it: never a half-written results file."""
-    from reports.files import replace_into, temp_path
-
-    temp = temp_path(path)
-    try:
-        frame.to_parquet(temp)
-        replace_into(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
-
-
 def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
-    from reports.files import write_text
-
     info = {
         "name": result.spec.name,
         "strategy": result.spec.strategy or RANDOM_ID,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.errors import ConfigError
+from engine.files import write_parquet, write_text
 from engine.result import Costs
 
 log = logging.getLogger(__name__)
@@ -131,10 +132,7 @@ class PartStore:
         return self.path(chunk).is_file()
 
     def write(self, chunk: Chunk, frame: pd.DataFrame) -> None:
-        final = self.path(chunk)
-        temp = final.with_name(f".{final.name}.tmp")
-        frame.to_parquet(temp)
-        os.replace(temp, final)
+        write_parquet(self.path(chunk), frame)
 
     def read_all(self, chunks: list[Chunk]) -> pd.DataFrame:
         return pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
@@ -146,9 +144,7 @@ class PartStore:
 
     @staticmethod
     def _write_json(path: Path, payload: dict) -> None:
-        temp = path.with_name(f".{path.name}.tmp")
-        temp.write_text(json.dumps(payload, indent=1))
-        os.replace(temp, path)
+        write_text(path, json.dumps(payload, indent=1))
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.errors import ConfigError
+from engine import files
+from engine.api import check_benchmark, write_csvs
 from engine.paths import CRISES_FILE
 from engine.result import BacktestResult
-from reports import charts, dashboard, files
+from reports import charts, dashboard
 from reports.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
@@ -51,11 +52,9 @@ def write_report(
     if tearsheets:
         jobs = start_tearsheets(result.returns, benchmark, out / "tearsheets", result.periods_per_year)
     try:
-        metrics = strategy_metrics(result, benchmark)
+        metrics = write_csvs(result, out, benchmark)
         crises = crisis_table(result.returns, windows)
         run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
-        files.write_csv(out / "returns.csv", result.returns)
-        files.write_csv(out / "metrics.csv", metrics)
         files.write_csv(out / "crises.csv", crises, index=False)
         files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
         page = build_page(result, benchmark, metrics, crises, listed, windows, run)
@@ -71,29 +70,6 @@ def write_report(
             if sid not in page.tearsheet_errors
         }
     return files.write_text(out / "index.html", dashboard.render(page))
-
-
-def check_benchmark(result: BacktestResult, benchmark: str) -> None:
-    """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold)."""
-    if benchmark in result.returns.columns:
-        return
-    if benchmark in result.failures:
-        error = result.failures[benchmark]
-        raise ConfigError(
-            f"benchmark {benchmark!r} failed to run ({error}); fix it or pick another with --benchmark"
-        )
-    known = ", ".join(result.returns.columns) or "none"
-    raise ConfigError(f"unknown benchmark {benchmark!r}: not a strategy in this run (ran: {known}); "
-                      f"pass one of them with --benchmark")  # fmt: skip
-
-
-def strategy_metrics(result: BacktestResult, benchmark: str) -> pd.DataFrame:
-    """One row per strategy, from the engine's single implementation of the metrics."""
-    from engine.metrics import summary
-
-    metrics = summary(result.returns, result.returns[benchmark], result.periods_per_year)
-    metrics.index.name = "strategy"
-    return metrics
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from engine.files import write_text
+
 # the dashboard's Jinja environment: same templates folder, autoescape, and the `fmt` filter
 from reports.dashboard import _environment, safe_json
-from reports.files import write_text
 
 PLOTLY_FILE = "plotly.min.js"
 TOP_N = 20

@@ -16,7 +16,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reports.files import replace_into, temp_path
+from engine.files import atomic_path
 
 WORKERS = 2
 _FIXES = (
@@ -86,12 +86,9 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
 
     strategy_name, benchmark_name = str(returns.name), str(benchmark.name)
     title = html.escape(f"{strategy_name} vs {benchmark_name}")
-    if (
-        benchmark_name == strategy_name
-    ):  # quantstats joins the two by name: the benchmark's own sheet would collide
+    if benchmark_name == strategy_name:  # quantstats joins the two by name: the benchmark's sheet collides
         benchmark_name += " (benchmark)"
-    temp = temp_path(path)
-    try:
+    with atomic_path(path) as temp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             qs.reports.html(
@@ -108,9 +105,6 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
         for pattern, replacement in _FIXES:
             text = pattern.sub(replacement, text)
         temp.write_text(text, encoding="utf-8")
-        replace_into(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
     return path
 
 

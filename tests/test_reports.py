@@ -148,7 +148,7 @@ def test_unknown_benchmark_names_the_strategies_that_ran(tmp_path):
 def test_unwritable_output_folder_is_a_clear_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(ConfigError, match=r"cannot write the report to .*--out"):
+    with pytest.raises(ConfigError, match=r"cannot write to .*--out"):
         write_report(make_result(), blocker / "out", tearsheets=False, progress=False)
 
 

@@ -94,12 +94,12 @@ def test_corrupt_file_is_reported_with_the_rebuild_command(tmp_store, make_price
 
 
 def test_unwritable_cache_is_a_clear_error(tmp_store, make_prices, monkeypatch):
-    import engine.store
+    import engine.files
 
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(engine.store.os, "replace", refuse)
+    monkeypatch.setattr(engine.files.os, "replace", refuse)
     with pytest.raises(DataError, match=r"cannot write .*MU.parquet \(Permission denied\).*INFRABT_DATA_DIR"):
         tmp_store.write("MU", make_prices([1.0]), "test")
     assert tmp_store.tickers() == []
@@ -111,7 +111,7 @@ def test_symbol_cannot_escape_the_cache_dir(tmp_store):
 
 
 def test_failure_mid_write_keeps_previous_file_and_no_temp(tmp_store, make_prices, monkeypatch):
-    import engine.store
+    import engine.files
 
     tmp_store.write("MU", make_prices([1.0, 2.0]), "test")
     real_write = engine.store.pq.write_table
