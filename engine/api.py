@@ -11,7 +11,7 @@ import pandas as pd
 
 from engine.backtest import backtest
 from engine.calendar import CALENDARS
-from engine.errors import ConfigError, StrategyError
+from engine.errors import ConfigError, DataError, StrategyError
 from engine.result import BacktestResult, Costs
 
 DEFAULT_START = "2018-01-01"
@@ -47,7 +47,9 @@ def run(
     chosen = select(strategies, known, benchmark)
     calendar = choose_calendar(chosen, calendar)
     tickers = list(dict.fromkeys(t for s in chosen for t in s.tickers))
-    prices = load_prices(tickers, start=start - warmup(chosen), end=end, calendar=calendar, offline=offline)
+    first = start - warmup(chosen)
+    prices = load_prices(tickers, start=first, end=end or max(first, last_cached(tickers)), calendar=calendar,
+                         offline=offline)  # fmt: skip
     if end is None:
         end = common_end(prices, start)
     return backtest(chosen, prices, calendar, costs, start=start, end=end)
@@ -55,9 +57,21 @@ def run(
 
 def parse_day(value, option: str) -> pd.Timestamp:
     try:
-        return pd.Timestamp(value).normalize()
+        day = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise ConfigError(f"cannot read {option} {value!r}; use YYYY-MM-DD") from None
+        day = pd.NaT
+    if pd.isna(day):
+        raise ConfigError(f"cannot read {option} {value!r}; use YYYY-MM-DD")
+    return day.normalize()
+
+
+def last_cached(tickers: list[str]) -> pd.Timestamp:
+    """The newest cached day of ``tickers`` (today if none is: the loader then fetches, or says how)."""
+    from engine.store import PriceStore
+
+    store = PriceStore()
+    days = [pd.Timestamp(store.metadata(t)["last"]) for t in tickers if store.has(t)]
+    return max(days) if days else pd.Timestamp.today().normalize()
 
 
 def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
@@ -109,11 +123,24 @@ def warmup(strategies: list) -> pd.Timedelta:
     return pd.Timedelta(days=math.ceil(sessions * 1.5) + 14)  # 252 sessions ~ 365 days; +2 weeks of holidays
 
 
+STALE_SESSIONS = 30
+"""A series ending at most this many days (about six weeks) before the newest one is stale (not updated yet),
+not delisted: in the shared data crypto ends 13 sessions before the equities."""
+
+
 def common_end(prices: pd.DataFrame, start: pd.Timestamp) -> pd.Timestamp:
-    """The last day on which every ticker with prices after ``start`` still has one."""
-    last = prices.apply(pd.Series.last_valid_index).dropna()
-    last = last[last >= start]
-    return last.min() if len(last) else prices.index[-1]
+    """The last day on which every up-to-date ticker has a price.
+
+    A series that ends within ``STALE_SESSIONS`` days of the newest is just not updated yet: the comparison
+    stops there, so it never looks like a delisting. A series that ends long before is a delisting: the
+    backtest sells it at its last close and goes on.
+    """
+    last = pd.to_datetime(prices.apply(pd.Series.last_valid_index)).dropna()
+    if last.empty or last.max() < start:
+        newest = f"the cache ends {last.max().date()}" if len(last) else "no prices at all"
+        raise DataError(f"no cached prices from {start.date()} on ({newest}); pick an earlier --start")
+    cutoff = prices.index[max(0, prices.index.get_loc(last.max()) - STALE_SESSIONS)]
+    return last[last >= max(cutoff, start)].min()
 
 
 def check_benchmark(result: BacktestResult, benchmark: str) -> None:

@@ -57,11 +57,16 @@ def backtest_days(prices: pd.DataFrame, start=None, end=None) -> pd.DatetimeInde
         days = days[days >= pd.Timestamp(start)]
     if end is not None:
         days = days[days <= pd.Timestamp(end)]
-    if len(days) == 0 or prices.loc[days].isna().all().all():
+    priced = prices.loc[days].notna().any(axis=1)
+    if len(days) < 2 or priced.sum() < 2:
         first = pd.Timestamp(start).date() if start else "start"
         last = pd.Timestamp(end).date() if end else "end"
-        raise DataError(f"no prices between {first} and {last}; pick dates inside the cached history")
-    return days
+        raise DataError(
+            f"fewer than two days with prices between {first} and {last}; "
+            "pick dates inside the cached history"
+        )
+    # A start before any data would add years of zero returns to every metric: begin at the first price.
+    return days[days >= priced.idxmax()]
 
 
 def build_orders(strategy, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:

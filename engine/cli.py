@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from engine.errors import InfrabtError
 
@@ -36,7 +37,7 @@ def friendly_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except InfrabtError as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             console.print("[yellow]interrupted[/]: nothing half-written was kept.")
@@ -206,11 +207,11 @@ def data_check() -> None:
             check_frame(symbol, store.read(symbol))
             meta = store.metadata(symbol)
         except InfrabtError as exc:
-            console.print(f"[red]{symbol}[/]: {exc}", highlight=False, soft_wrap=True)
+            console.print(f"[red]{symbol}[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
             broken.append(symbol)
             continue
         for warning in meta["warnings"]:
-            console.print(f"[yellow]{symbol}[/]: {warning}", highlight=False, soft_wrap=True)
+            console.print(f"[yellow]{symbol}[/]: {escape(warning)}", highlight=False, soft_wrap=True)
     checked = len(store.tickers())
     if broken:
         names = " ".join(broken)
@@ -325,7 +326,8 @@ def sweep(
         )  # fmt: skip
     for warning in caught:
         if issubclass(warning.category, UserWarning):
-            console.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+            message = escape(str(warning.message))
+            console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     reused = f", {result.chunks_reused} chunk(s) resumed" if result.chunks_reused else ""
     best = result.top(1)
     shown = [p for p in result.param_columns if not p.startswith("w_")][:4]

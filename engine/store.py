@@ -65,9 +65,11 @@ class PriceStore:
         path = self._existing(symbol)
         try:
             frame = pq.read_table(path).to_pandas()
-        except (OSError, pa.ArrowException, ValueError) as exc:
+            frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")
+            if "Adj Close" not in frame.columns:
+                raise ValueError("no 'Adj Close' column")
+        except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
             raise self._corrupt(symbol, path, exc) from None
-        frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")
         return frame
 
     def metadata(self, symbol: str) -> dict:

@@ -161,7 +161,9 @@ class Strategy:
         missing = [t for t in self.tickers if t not in prices.columns]
         if missing:
             raise StrategyError(f"{self.id}: no prices for {', '.join(missing)}")
-        known = prices[list(self.tickers)].shift(1)
+        own = prices[list(self.tickers)]
+        # closes up to t-1; an asset whose history ended (no price on t) is not live on t: it cannot be traded
+        known = own.shift(1).mask(own.isna() & own.ffill().notna())
         base = resolve(self.assets)
         weights = self.weighting(known[list(base)]).reindex(columns=list(self.tickers), fill_value=0.0)
         for overlay in self.overlays:

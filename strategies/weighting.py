@@ -87,6 +87,11 @@ class Blend(Block):
     def __post_init__(self) -> None:
         object.__setattr__(self, "shares", dict(self.shares))
 
+    @property
+    def lookback(self) -> int:
+        """The inner weighting's history need (e.g. inverse volatility inside each sleeve)."""
+        return self.inside.lookback
+
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         sleeves = {name: self.inside(known[list(resolve([name]))]) for name in self.shares}
         active = pd.DataFrame({name: w.sum(axis=1) > 0 for name, w in sleeves.items()})

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.api import choose_calendar, common_end, select, warmup
+from engine.api import STALE_SESSIONS, choose_calendar, common_end, select, warmup
 from engine.errors import ConfigError, StrategyError
 from strategies import load_strategies
 
@@ -43,3 +43,12 @@ def test_the_default_end_is_the_last_day_every_ticker_has_a_price():
     assert common_end(prices, index[0]) == index[6]
     prices["C"] = np.r_[[1.0], [np.nan] * 9]  # ended before the start: not a reason to cut the run short
     assert common_end(prices, index[2]) == index[6]
+
+
+def test_a_series_that_ended_long_ago_is_a_delisting_not_a_reason_to_stop():
+    index = pd.bdate_range("2024-01-01", periods=STALE_SESSIONS + 20)
+    prices = pd.DataFrame({"A": np.arange(len(index)) + 1.0}, index=index)
+    prices["STALE"] = prices["A"].where(index <= index[-5])  # not updated for 4 days: stop the run there
+    prices["GONE"] = prices["A"].where(index <= index[5])  # delisted long before the newest: sold, run on
+    assert common_end(prices, index[0]) == index[-5]
+    assert common_end(prices.drop(columns="STALE"), index[0]) == index[-1]

@@ -143,7 +143,7 @@ def test_the_first_allocation_is_forced_on_the_first_day_from_the_latest_earlier
 
 def test_a_date_range_without_prices_is_refused():
     prices = synthetic_prices(["SPY"])
-    with pytest.raises(DataError, match="no prices between 2030-01-01"):
+    with pytest.raises(DataError, match="prices between 2030-01-01"):
         backtest([load_strategies()["spy"]], prices, "equity", NO_COSTS, start="2030-01-01")
 
 
@@ -151,3 +151,25 @@ def test_the_result_states_its_calendar_and_annualization():
     prices = synthetic_prices(["BTC-USD"])
     result = backtest([load_strategies()["pure_btc"]], prices, "crypto", NO_COSTS, start="2024-01-02")
     assert (result.calendar, result.periods_per_year) == ("crypto", 365)
+
+
+def test_an_asset_delisted_the_day_before_a_rebalance_gets_no_share_of_it():
+    prices = synthetic_prices(["SPY", "QQQ"], seed=6)
+    prices.loc["2024-02-01":, "QQQ"] = np.nan  # QQQ's last price: Wed 2024-01-31, the rebalance is 02-01
+    strategy = Strategy(id="eq", thesis="t", assets=("SPY", "QQQ"), weighting=EqualWeight())
+    result = backtest([strategy], prices, "equity", NO_COSTS, start="2024-01-02")
+    held = result.weights["eq"]
+    assert held.loc["2024-02-01"].tolist() == pytest.approx([1.0, 0.0])  # all in SPY, no idle half in cash
+
+
+def test_a_start_before_any_price_begins_at_the_first_price():
+    prices = synthetic_prices(["SPY"], seed=7)
+    early = pd.bdate_range(end=prices.index[0] - pd.Timedelta(days=1), periods=40, name=prices.index.name)
+    padded = pd.concat([pd.DataFrame({"SPY": np.nan}, index=early), prices])
+    spy = Strategy(id="spy", thesis="t", assets=("SPY",), weighting=EqualWeight())
+    result = backtest([spy], padded, "equity", NO_COSTS, start=early[0])
+    assert result.start == prices.index[0]  # no weeks of zero returns diluting every metric
+    # day 0 has no previous close to decide on: the first allocation trades at the close of day 1
+    assert (result.returns["spy"].iloc[:2] == 0).all()
+    expected = prices["SPY"].pct_change().iloc[2:]
+    np.testing.assert_allclose(result.returns["spy"].iloc[2:], expected, atol=1e-12)

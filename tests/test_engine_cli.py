@@ -61,7 +61,7 @@ def test_ticker_absent_from_the_cache_names_it_and_the_fix(cached):
 
 def test_date_range_without_prices(cached):
     result = run("qqq", "--offline", "--start", "2030-01-01", "--end", "2030-02-01")
-    assert_one_line_error(result, "no prices")
+    assert_one_line_error(result, "prices between 2030-01-01 and 2030-02-01")
 
 
 def test_crypto_calendar_for_a_mixed_run_is_refused(cached):

@@ -228,3 +228,11 @@ def test_every_shipped_strategy_gives_long_only_weights_to_assets_with_a_previou
         assert (weights.sum(axis=1) <= 1 + 1e-9).all(), sid
         unknown = known.loc[weights.index, weights.columns].isna()
         assert (weights[unknown].fillna(0) == 0).all().all(), f"{sid} weights an asset before its first close"
+
+
+def test_a_blend_needs_the_history_of_its_inner_weighting():
+    from strategies import Blend, InverseVolatility
+
+    sleeves = Blend({"miners": 0.5, "crypto": 0.5}, inside=InverseVolatility(40))
+    blend = Strategy(id="blend_iv", thesis="t", weighting=sleeves)
+    assert blend.lookback == 40  # so the engine loads 40 sessions of warm-up and invests on day one
