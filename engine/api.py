@@ -85,6 +85,10 @@ def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
 
 def select(strategies, known: dict, benchmark: str | None) -> list:
     """The strategies to run, by id or as objects, benchmark included; an unknown id lists the known ones."""
+    if isinstance(strategies, str):  # run("spy") means one strategy, not "s", "p", "y"
+        strategies = [strategies]
+    if benchmark is not None and not str(benchmark).strip():
+        raise ConfigError("--benchmark is empty; name a strategy id such as spy")
     wanted = list(known.values()) if strategies is None else list(strategies)
     if benchmark and benchmark not in [getattr(s, "id", s) for s in wanted]:
         wanted.append(lookup(benchmark, known, "benchmark (--benchmark)"))

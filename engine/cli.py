@@ -265,11 +265,13 @@ def run_backtest(
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
     from engine.api import run, write_csvs
     from engine.errors import StrategyError
+    from engine.files import prepare_dir
 
-    if crises is not None:  # a malformed crises file should fail before the backtest, not after it
+    if crises is not None:  # a malformed crises file, or an unwritable --out, fails before the backtest
         from reports.crises import load_crises
 
         load_crises(crises)
+    prepare_dir(out)
     with console.status("loading prices and simulating every strategy in one vectorbt call ..."):
         result = run(
             ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
@@ -283,9 +285,7 @@ def run_backtest(
     try:
         from reports import write_report
     except ImportError:  # the reports package is optional: the CSVs are the engine's output
-        from engine.files import prepare_dir
-
-        write_csvs(result, prepare_dir(out), benchmark)
+        write_csvs(result, out, benchmark)
         console.print(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}", highlight=False)
     else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
         index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)

@@ -24,10 +24,20 @@ class Block:
     """A composable step (weighting, schedule, overlay): a frozen dataclass naming its sweepable fields.
 
     ``PARAMS`` lists the fields a sweep may vary; ``Strategy.params`` collects them from all blocks.
+    ``LIMITS`` bounds numeric fields (inclusive), checked on creation, so a sweep's ``with_params`` is too.
     """
 
     PARAMS: ClassVar[tuple[str, ...]] = ()
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
     lookback: int = 0  # days of history the block needs before its first decision (engine loads a warm-up)
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in self.LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                block = type(self).__name__
+                bounds = f"[{low:g}, {high:g}]"
+                raise StrategyError(f"{block}: {name}={value!r} is outside {bounds}; pick a value inside it")
 
     def params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.PARAMS}

@@ -23,6 +23,7 @@ class TrendFilter(Block):
     lookback: int = 200
     fallback: str | None = None
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (1, 10_000)}
 
     def __call__(self, weights: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
         price = known[self.asset]
@@ -47,6 +48,7 @@ class CorrelationSwitch(Block):
     threshold: float = 0.3
     fallback: str | None = "GLD"
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback", "threshold")
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (2, 10_000), "threshold": (-1, 1)}
 
     def __call__(self, weights: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
         returns = known[[self.asset, self.reference]].pct_change(fill_method=None)

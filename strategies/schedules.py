@@ -46,6 +46,7 @@ class DriftBand(Block):
     tolerance: float = 0.05
     name: ClassVar[str] = "drift"
     PARAMS: ClassVar[tuple[str, ...]] = ("tolerance",)
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"tolerance": (1e-6, 1)}
 
     def trade_days(self, weights: pd.DataFrame, known: pd.DataFrame, first: pd.Timestamp) -> pd.DatetimeIndex:
         begin = weights.index.get_loc(first)

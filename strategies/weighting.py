@@ -62,6 +62,7 @@ class InverseVolatility(Block):
 
     lookback: int = 63
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (2, 10_000)}
 
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         returns = known.pct_change(fill_method=None)

@@ -17,6 +17,12 @@ def test_the_benchmark_is_always_added_and_ids_and_objects_mix():
     assert [s.id for s in select(None, KNOWN, "spy")] == list(KNOWN)
 
 
+def test_one_id_as_a_string_is_one_strategy_and_an_empty_benchmark_is_refused():
+    assert [s.id for s in select("qqq", KNOWN, "spy")] == ["qqq", "spy"]
+    with pytest.raises(ConfigError, match="--benchmark is empty"):
+        select(["qqq"], KNOWN, " ")
+
+
 def test_an_unknown_id_lists_the_known_ones():
     with pytest.raises(StrategyError, match=r"unknown strategy 'nope'.*infra_thesis"):
         select(["nope"], KNOWN, "spy")

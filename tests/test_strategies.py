@@ -231,8 +231,22 @@ def test_every_shipped_strategy_gives_long_only_weights_to_assets_with_a_previou
 
 
 def test_a_blend_needs_the_history_of_its_inner_weighting():
-    from strategies import Blend, InverseVolatility
-
     sleeves = Blend({"miners": 0.5, "crypto": 0.5}, inside=InverseVolatility(40))
     blend = Strategy(id="blend_iv", thesis="t", weighting=sleeves)
     assert blend.lookback == 40  # so the engine loads 40 sessions of warm-up and invests on day one
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: TrendFilter(lookback=0),
+        lambda: InverseVolatility(lookback=1),
+        lambda: CorrelationSwitch(threshold=1.5),
+        lambda: DriftBand(tolerance=0),
+        lambda: load_strategies()["btc_trend"].with_params(lookback=-5),
+        lambda: load_strategies()["rails_inverse_vol"].with_params(lookback="63"),
+    ],
+)
+def test_parameters_no_rule_can_use_are_refused_on_creation_and_in_sweeps(make):
+    with pytest.raises(StrategyError, match="outside"):
+        make()
