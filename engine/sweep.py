@@ -53,8 +53,10 @@ from engine.sweep_spec import (
 
 WALK_FORWARD_TRAIN_YEARS = 3
 WALK_FORWARD_TEST_YEARS = 1
+MIN_SAMPLE_DAYS = 63  # a quarter of trading days: fewer, and an annualized number means nothing
 RESULTS_FILE = "results.parquet"
 INFO_FILE = "sweep.json"
+REPORT_FILE = "sweep.html"
 
 
 @dataclass
@@ -140,7 +142,10 @@ def run_sweep(
     check_size(spec, yes)
     base, variants = expand(spec)
     if limit is not None:
-        variants = variants.iloc[: max(int(limit), 1)]
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigError(f"--limit {limit!r} must be a whole number of variants, at least 1")
+        variants = variants.iloc[:limit]
+    budget = parse_memory(max_memory) or default_max_memory()
     prices, days, calendar = load_panel(spec, base, variants, offline)
     split_day = check_split(split, days)
     folds = walk_forward_folds(days) if walk_forward else []
@@ -157,13 +162,13 @@ def run_sweep(
     )
     out = prepare_dir(out_dir)
     fingerprint = sweep_fingerprint(spec, task, len(variants))
+    remove_stale_outputs(out, fingerprint)
     costs = variant_costs(spec, variants)
     workers = max(1, workers or os.cpu_count() or 1)
     trade_dates = len(task.random_template) if spec.random else len(days)
     per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
-    budget = parse_memory(max_memory) or default_max_memory()
     chunks = plan_chunks(costs, per_variant, budget, workers, chunk_size=chunk_size)
-    store = PartStore(out, fingerprint, len(chunks))
+    store = PartStore(out, fingerprint)
     client = connect_dask(scheduler, strict) if scheduler else None
     try:
         computed, reused = execute(
@@ -198,7 +203,7 @@ def run_sweep(
     if report:
         from reports.sweep_report import write_sweep_report
 
-        top_returns, benchmark = tearsheet_inputs(result, task, tearsheets, offline)
+        top_returns, benchmark = tearsheet_inputs(result, task, variants, tearsheets, offline)
         result.report = write_sweep_report(result, top_returns=top_returns, benchmark=benchmark)
     return result
 
@@ -251,13 +256,33 @@ def one_at_a_time(spec: SweepSpec, base) -> list:
         checked = [base.with_params(**first)]
     except InfrabtError as exc:
         raise ConfigError(f"sweep {spec.name!r}: {exc} (a sweep may also vary fees, slippage)") from None
+    except (TypeError, ValueError):
+        checked = []  # a bad value: named below, parameter by parameter
     for key in spec.strategy_params:
-        for value in spec.grid[key][1:]:
-            try:
-                checked.append(base.with_params(**{**first, key: value}))
-            except InfrabtError as exc:
-                raise ConfigError(f"sweep {spec.name!r}: {key} = {value!r} is not valid: {exc}") from None
+        for value in spec.grid[key]:
+            checked.append(checked_variant(spec, base, first, key, value))
     return checked
+
+
+def checked_variant(spec: SweepSpec, base, first: dict, key: str, value):
+    """``base`` with ``key = value`` (the other parameters at their first values), or a ConfigError naming
+    the parameter: a wrong value (``lookback = "abc"``, ``-5``) would otherwise fail inside a worker."""
+    bad = f"sweep {spec.name!r}: grid {key} = {value!r} is not valid"
+    default = base.params.get(key)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        if not number:
+            raise ConfigError(f"{bad}: {key} takes a number like its default {default!r}; fix the grid")
+        if isinstance(default, int) and (value != int(value) or value < 0):
+            raise ConfigError(f"{bad}: {key} takes a whole number >= 0 like its default {default!r}")
+    try:
+        variant = base.with_params(**{**first, key: value})
+        variant.lookback  # noqa: B018 - computed from the values; a wrong type fails here, not in a worker
+    except InfrabtError as exc:
+        raise ConfigError(f"{bad}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{bad} ({exc}); give {key} values of the type the strategy declares") from None
+    return variant
 
 
 def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | None):
@@ -281,33 +306,54 @@ def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | No
 
 
 def check_split(split, days: pd.DatetimeIndex) -> pd.Timestamp | None:
-    """The split date, which must leave days on both sides."""
+    """The split date, which must leave at least ``MIN_SAMPLE_DAYS`` trading days on each side: a sample of
+    a few days annualizes to nonsense."""
     if split is None:
         return None
     try:
         day = pd.Timestamp(split)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ConfigError(f"--split {split!r} is not a date; write YYYY-MM-DD") from None
+    if pd.isna(day):
+        raise ConfigError(f"--split {split!r} is not a date; write YYYY-MM-DD")
+    if day.tzinfo is not None:
+        raise ConfigError(f"--split {split!r} has a time zone; write a plain date, YYYY-MM-DD")
+    data = f"{days[0].date()} .. {days[-1].date()}"
     if not days[0] < day <= days[-1]:
         raise ConfigError(
-            f"--split {day.date()} is outside the data ({days[0].date()} .. {days[-1].date()}); "
+            f"--split {day.date()} is outside the data ({data}); "
             "pick a date inside it so both samples have days"
+        )
+    before, after = int((days < day).sum()), int((days >= day).sum())
+    if min(before, after) < MIN_SAMPLE_DAYS:
+        raise ConfigError(
+            f"--split {day.date()} leaves {before} trading days before it and {after} from it (data {data}); "
+            f"each side needs at least {MIN_SAMPLE_DAYS}: pick a date further inside"
         )
     return day
 
 
 def walk_forward_folds(days: pd.DatetimeIndex) -> list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]]:
-    """Rolling (in-sample start, out-of-sample start, out-of-sample end) windows, stepping one test period."""
+    """Rolling (in-sample start, out-of-sample start, out-of-sample end) windows, stepping one test period.
+
+    Only whole folds: the data must reach (to within a week of holidays and weekends) the end of the test
+    period, and the test must hold ``MIN_SAMPLE_DAYS`` trading days; a stub of a few days at the end would be
+    annualized into nonsense.
+    """
     train = pd.DateOffset(years=WALK_FORWARD_TRAIN_YEARS)
     test = pd.DateOffset(years=WALK_FORWARD_TEST_YEARS)
     folds, begin = [], days[0]
     while begin + train < days[-1]:
-        folds.append((begin, begin + train, begin + train + test))
+        cut, stop = begin + train, begin + train + test
+        whole = stop - days[-1] <= pd.Timedelta(days=7)
+        if whole and int(((days >= cut) & (days < stop)).sum()) >= MIN_SAMPLE_DAYS:
+            folds.append((begin, cut, stop))
         begin = begin + test
     if not folds:
         raise ConfigError(
-            f"--walk-forward needs more than {WALK_FORWARD_TRAIN_YEARS} years of data; "
-            f"the sweep has {days[0].date()} .. {days[-1].date()}"
+            f"--walk-forward needs at least {WALK_FORWARD_TRAIN_YEARS + WALK_FORWARD_TEST_YEARS} years "
+            f"of data ({WALK_FORWARD_TRAIN_YEARS} in-sample + {WALK_FORWARD_TEST_YEARS} out); the sweep has "
+            f"{days[0].date()} .. {days[-1].date()}: start earlier or drop --walk-forward"
         )
     return folds
 
@@ -368,12 +414,42 @@ def code_fingerprint() -> str:
     from engine.paths import PROJECT_DIR
 
     files = sorted(PROJECT_DIR.glob("engine/sweep*.py")) + sorted(PROJECT_DIR.glob("strategies/*.py"))
-    files += [PROJECT_DIR / "engine" / name for name in ("backtest.py", "simulate.py", "prices.py")]
+    files += [
+        PROJECT_DIR / "engine" / name
+        for name in ("backtest.py", "simulate.py", "prices.py", "result.py", "calendar.py")
+    ]
     digest = hashlib.sha256()
     for path in files:
         if path.is_file():
             digest.update(path.read_bytes())
+    digest.update(library_versions().encode())
     return digest.hexdigest()
+
+
+def library_versions() -> str:
+    """numpy / pandas / vectorbt versions: an upgrade can change the numbers as surely as our code can."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("numpy", "pandas", "vectorbt"):
+        try:
+            found.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} missing")
+    return ";".join(found)
+
+
+def remove_stale_outputs(out: Path, fingerprint: str) -> None:
+    """Remove results.parquet, sweep.json and sweep.html left by a run with another fingerprint (or none
+    recorded), so an interrupted rerun never leaves the old results looking current."""
+    try:
+        recorded = json.loads((out / INFO_FILE).read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if recorded == fingerprint:
+        return
+    for name in (RESULTS_FILE, INFO_FILE, REPORT_FILE):
+        (out / name).unlink(missing_ok=True)
 
 
 def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
@@ -399,15 +475,21 @@ def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
     write_text(result.out_dir / INFO_FILE, json.dumps(info, indent=1))
 
 
-def tearsheet_inputs(result: SweepResult, task: SweepTask, count: int, offline: bool | None):
-    """Daily returns of the top ``count`` variants (re-simulated: the sweep kept only metrics) and SPY's."""
+def tearsheet_inputs(
+    result: SweepResult, task: SweepTask, variants: pd.DataFrame, count: int, offline: bool | None
+):
+    """Daily returns of the top ``count`` variants (re-simulated: the sweep kept only metrics) and SPY's.
+
+    The parameters come from the in-memory ``variants`` table, not from the results: those hold a dict
+    parameter (sixty_forty ``weights``) as JSON text, which ``with_params`` would refuse.
+    """
     if count <= 0:
         return None, None
     from engine.errors import DataError
     from engine.prices import load_prices
 
     top = result.top(count)
-    params = top[result.param_columns]
+    params = variants.loc[top.index, result.param_columns]
     costs = variant_costs(result.spec, params)
     frames = []
     for variant, cost in zip(params.index, costs, strict=True):

@@ -2,17 +2,16 @@
 
 Memory, not time, is the wall (vectorbt: ~10 MB per variant of 32 assets), so a chunk holds as many variants
 as the budget allows per worker, estimated from the array sizes. Finished chunks are written one parquet part
-each, atomically (temp file + rename), beside a manifest keyed by the spec's fingerprint: an interrupted sweep
+each, atomically (temp file + rename), in a folder named by the sweep's fingerprint: an interrupted sweep
 reruns only the chunks without a part, and a reader never sees half a file.
 """
 
-import json
 import logging
 import os
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from engine.errors import ConfigError
-from engine.files import write_parquet, write_text
+from engine.files import write_parquet
 from engine.result import Costs
 
 log = logging.getLogger(__name__)
 
 PARTS_DIR = ".sweep-parts"
-MANIFEST = "manifest.json"
 MAX_CHUNK = 2_000  # variants; more buys no speed and makes resume coarse
 _FLOAT = 8
 
@@ -55,17 +53,29 @@ def default_max_memory() -> int:
 
 
 def parse_memory(text: "str | int | None") -> int | None:
-    """``"2GB"``, ``"512M"``, ``"1.5g"`` or a number of bytes -> bytes."""
-    if text is None or isinstance(text, int):
-        return text
-    value = text.strip().upper().removesuffix("B").removesuffix("I")
-    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-    try:
-        if value and value[-1] in units:
-            return int(float(value[:-1]) * units[value[-1]])
-        return int(float(value))
-    except ValueError:
-        raise ConfigError(f"--max-memory {text!r} is not a size; write e.g. 2GB or 512MB") from None
+    """``"2GB"``, ``"512M"``, ``"1.5g"`` or a number of bytes -> bytes (None: use the default).
+
+    Zero, negative, infinite or absurd sizes are refused rather than silently replaced by the default."""
+    if text is None:
+        return None
+    fix = "write a positive size, e.g. 2GB or 512MB"
+    if isinstance(text, bool):
+        raise ConfigError(f"--max-memory {text!r} is not a size; {fix}")
+    if isinstance(text, int):
+        number = text
+    else:
+        value = str(text).strip().upper().removesuffix("B").removesuffix("I")
+        units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+        try:
+            if value and value[-1] in units:
+                number = int(float(value[:-1]) * units[value[-1]])
+            else:
+                number = int(float(value))
+        except (ValueError, OverflowError):
+            raise ConfigError(f"--max-memory {text!r} is not a size; {fix}") from None
+    if number <= 0 or number > 2**60:
+        raise ConfigError(f"--max-memory {text!r} is not a usable size; {fix}")
+    return number
 
 
 def bytes_per_variant(n_days: int, n_assets: int, n_trade_dates: int, method: str) -> int:
@@ -106,14 +116,14 @@ def plan_chunks(
 
 
 class PartStore:
-    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``, a manifest.
+    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``.
 
     A part that exists is complete (it was renamed into place after writing). A different fingerprint (the
     spec,
     data or options changed) starts afresh: old parts are removed, never mixed in.
     """
 
-    def __init__(self, out_dir: Path, fingerprint: str, n_chunks: int) -> None:
+    def __init__(self, out_dir: Path, fingerprint: str) -> None:
         self.root = Path(out_dir) / PARTS_DIR
         self.dir = self.root / fingerprint
         for stale in self.root.glob("*") if self.root.is_dir() else []:
@@ -121,7 +131,6 @@ class PartStore:
                 shutil.rmtree(stale, ignore_errors=True)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.fingerprint = fingerprint
-        self._write_json(self.dir / MANIFEST, {"fingerprint": fingerprint, "chunks": n_chunks})
 
     def path(self, chunk: Chunk) -> Path:
         """Named by the variants it holds, so a rerun planned differently (other --workers or --max-memory)
@@ -137,14 +146,6 @@ class PartStore:
     def read_all(self, chunks: list[Chunk]) -> pd.DataFrame:
         return pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
 
-    def remove(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if self.root.is_dir() and not any(self.root.iterdir()):
-            self.root.rmdir()
-
-    @staticmethod
-    def _write_json(path: Path, payload: dict) -> None:
-        write_text(path, json.dumps(payload, indent=1))
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish
@@ -213,7 +214,7 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
         return None
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: "notaurl" (no port)
         message = f"cannot reach the Dask scheduler at {address}: {exc}"
         if strict:
             raise ConfigError(f"{message}; check the address, or drop --strict to run locally") from None
@@ -294,7 +295,6 @@ def execute(
     workers: int,
     client=None,
     progress: bool = True,
-    on_chunk: Callable[[Chunk], None] | None = None,
 ) -> tuple[int, int]:
     """Run every chunk without a part, writing each part as it finishes. Returns (computed, reused) chunk
     counts."""
@@ -307,8 +307,6 @@ def execute(
         for chunk, frame in results:
             store.write(chunk, frame)
             bar.advance(chunk.size)
-            if on_chunk:
-                on_chunk(chunk)
     finally:
         bar.close()
         results.close()  # stops the workers (queued chunks cancelled) if we leave early

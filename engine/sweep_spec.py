@@ -79,8 +79,20 @@ class SweepSpec:
         for key, values in self.grid.items():
             if not isinstance(values, list) or not values:
                 raise ConfigError(f"sweep {self.name!r}: grid {key!r} has no values; give a list or a range")
-        if self.random is not None and self.random.count < 1:
-            raise ConfigError(f"sweep {self.name!r}: [random] count must be at least 1")
+            if key in COST_PARAMS:
+                for value in values:
+                    _check_cost(f"sweep {self.name!r}: grid {key!r}", value)
+        for key in COST_PARAMS:
+            _check_cost(f"sweep {self.name!r}: {key}", getattr(self.costs, key))
+        if self.random is not None:
+            _check_random(self.name, self.random)
+        start = _check_date(self.name, "start", self.start)
+        end = _check_date(self.name, "end", self.end)
+        if start is not None and end is not None and end <= start:
+            raise ConfigError(
+                f"sweep {self.name!r}: end {end.date()} is not after start {start.date()}; "
+                "swap or fix the dates"
+            )
 
     @property
     def n_variants(self) -> int:
@@ -95,7 +107,7 @@ class SweepSpec:
         return [key for key in self.grid if key not in COST_PARAMS]
 
     def fingerprint(self) -> str:
-        """A stable hash of everything that decides the results (the resume manifest is keyed by it)."""
+        """A stable hash of everything that decides the results (resumable parts are keyed by it)."""
         payload = json.dumps(asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -128,10 +140,19 @@ def spec_from_dict(raw: dict[str, Any], default_name: str = "sweep", where: str 
     unknown = sorted(set(raw) - _SPEC_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; a spec has {', '.join(sorted(_SPEC_KEYS))}")
-    grid = {key: expand_values(key, value, where) for key, value in (raw.get("grid") or {}).items()}
+    raw_grid = raw.get("grid") or {}
+    if not isinstance(raw_grid, dict):
+        raise ConfigError(
+            f"{where}: grid must be a table, [grid] with name = [values] lines, not {raw_grid!r}"
+        )
+    grid = {key: expand_values(key, value, where) for key, value in raw_grid.items()}
     random = None
     if "random" in raw:
         table = raw["random"]
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{where}: random must be a table, [random] with assets = [...] and count = N, not {table!r}"
+            )
         bad = sorted(set(table) - _RANDOM_KEYS)
         if bad:
             raise ConfigError(
@@ -139,18 +160,24 @@ def spec_from_dict(raw: dict[str, Any], default_name: str = "sweep", where: str 
             )
         if "assets" not in table or "count" not in table:
             raise ConfigError(f"{where}: [random] needs assets = [...] and count = N")
+        assets = table["assets"]
+        if not isinstance(assets, list) or not all(isinstance(a, str) for a in assets):
+            raise ConfigError(
+                f"{where}: [random] assets = {assets!r} must be a list of tickers or groups, "
+                'e.g. assets = ["miners"]'
+            )
         random = RandomSpec(
-            assets=tuple(table["assets"]),
-            count=int(table["count"]),
-            seed=int(table.get("seed", 0)),
+            assets=tuple(assets),
+            count=_whole(where, "[random] count", table["count"]),
+            seed=_whole(where, "[random] seed", table.get("seed", 0)),
             rebalance=str(table.get("rebalance", "monthly")),
-            alpha=float(table.get("alpha", 1.0)),
+            alpha=_number(where, "[random] alpha", table.get("alpha", 1.0)),
         )
     base = Costs()
     costs = Costs(
-        fees=float(raw.get("fees", base.fees)),
-        slippage=float(raw.get("slippage", base.slippage)),
-        init_cash=float(raw.get("init_cash", base.init_cash)),
+        fees=_number(where, "fees", raw.get("fees", base.fees)),
+        slippage=_number(where, "slippage", raw.get("slippage", base.slippage)),
+        init_cash=_number(where, "init_cash", raw.get("init_cash", base.init_cash)),
     )
     return SweepSpec(
         name=str(raw.get("name", default_name)),
@@ -172,6 +199,11 @@ def expand_values(key: str, value: Any, where: str = "sweep spec") -> list:
         if set(value) != {"start", "stop", "step"}:
             raise ConfigError(f"{where}: grid {key!r} range needs exactly start, stop and step")
         start, stop, step = value["start"], value["stop"], value["step"]
+        for name, number in (("start", start), ("stop", stop), ("step", step)):
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ConfigError(
+                    f"{where}: grid {key!r} range {name} = {number!r} is not a number; write it unquoted"
+                )
         if step <= 0:
             raise ConfigError(f"{where}: grid {key!r} step must be positive")
         if stop < start:
@@ -185,11 +217,15 @@ def expand_values(key: str, value: Any, where: str = "sweep spec") -> list:
 
 
 def grid_variants(spec: SweepSpec) -> pd.DataFrame:
-    """One row per grid variant (the product of the value lists), columns = parameter names, index = variant
-    id."""
-    keys = list(spec.grid)
+    """One row per grid variant (the product of the value lists), columns = parameter names in the spec's
+    order, index = variant id.
+
+    Costs vary slowest (their keys lead the product): a chunk simulates one set of costs, so neighbouring rows
+    must share them, or a grid with ``fees`` listed last would run one variant per chunk.
+    """
+    keys = [k for k in COST_PARAMS if k in spec.grid] + [k for k in spec.grid if k not in COST_PARAMS]
     rows = list(itertools.product(*(spec.grid[k] for k in keys)))
-    frame = pd.DataFrame(rows, columns=keys, dtype=object)
+    frame = pd.DataFrame(rows, columns=keys, dtype=object)[list(spec.grid)]
     frame.index = variant_ids(len(frame))
     return frame
 
@@ -208,3 +244,49 @@ def variant_ids(count: int) -> pd.Index:
 
 def _date_text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _number(where: str, key: str, value: Any) -> float:
+    """A number from the spec; text such as "ten bps" is refused by name."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: {key} = {value!r} is not a number; write e.g. 0.001 (unquoted)")
+    return float(value)
+
+
+def _whole(where: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{where}: {key} = {value!r} is not a whole number; write e.g. 1000 (unquoted)")
+    return value
+
+
+def _check_cost(where: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ConfigError(
+            f"{where} = {value!r} is not a cost; write a fraction of traded value, e.g. 0.001 for 10 bps"
+        )
+
+
+def _check_random(name: str, random: "RandomSpec") -> None:
+    where = f"sweep {name!r}: [random]"
+    if not isinstance(random.count, int) or isinstance(random.count, bool) or random.count < 1:
+        raise ConfigError(f"{where} count = {random.count!r} must be a whole number, at least 1")
+    if not isinstance(random.alpha, (int, float)) or not math.isfinite(random.alpha) or random.alpha <= 0:
+        raise ConfigError(f"{where} alpha = {random.alpha!r} must be a positive number (1 = uniform weights)")
+    if isinstance(random.assets, str) or not random.assets:
+        raise ConfigError(f'{where} assets = {random.assets!r} must be a list, e.g. assets = ["miners"]')
+
+
+def _check_date(name: str, key: str, value: Any) -> pd.Timestamp | None:
+    """The spec's own start/end, checked before any data is loaded."""
+    if value is None:
+        return None
+    fix = "write a date, YYYY-MM-DD"
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(f"sweep {name!r}: {key} = {value!r} is not a date; {fix}") from None
+    if pd.isna(day):
+        raise ConfigError(f"sweep {name!r}: {key} = {value!r} is not a date; {fix}")
+    if day.tzinfo is not None:
+        raise ConfigError(f"sweep {name!r}: {key} = {value!r} has a time zone; {fix}")
+    return day

@@ -11,7 +11,9 @@ from engine.backtest import backtest
 from engine.errors import ConfigError
 from engine.prices import load_prices
 from engine.result import Costs
-from engine.sweep import RESULTS_FILE, run_sweep
+from engine.sweep import RESULTS_FILE, code_fingerprint, run_sweep, variant_costs
+from engine.sweep_exec import plan_chunks
+from engine.sweep_spec import grid_variants, spec_from_dict
 from strategies import Fixed, Strategy
 
 TICKERS = ["SPY", "TLT", "GLD", "QQQ"]
@@ -118,6 +120,92 @@ def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp
     assert sweep.folds[1][1] == pd.Timestamp("2021-01-02")
 
 
+def test_walk_forward_drops_a_last_fold_whose_test_part_is_a_stub(sweep_store, tmp_path, monkeypatch):
+    monkeypatch.setattr("engine.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
+    spec = {**RANDOM, "end": "2021-01-12"}  # a second fold would test on ~6 days of 2021
+    sweep = run_sweep(spec, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    assert [fold[1] for fold in sweep.folds] == [pd.Timestamp("2020-01-02")]
+    assert not any(column.startswith("wf2_") for column in sweep.results.columns)
+    with pytest.raises(ConfigError, match="--walk-forward needs at least 2 years"):
+        run_sweep({**RANDOM, "end": "2020-01-10"}, tmp_path / "short", walk_forward=True, workers=1,
+                  report=False)  # fmt: skip
+
+
+def test_an_interrupted_rerun_with_other_options_leaves_no_stale_results(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    assert {"results.parquet", "sweep.json", "sweep.html"} <= {p.name for p in out.iterdir()}
+    original = engine.sweep_eval.evaluate_chunk
+    calls: list[str] = []
+
+    def crash_on_second_chunk(task, params, costs):
+        calls.append(params.index[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return original(task, params, costs)
+
+    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", crash_on_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(RANDOM, out, workers=1, chunk_size=10, split="2020-06-15")
+    assert not {"results.parquet", "sweep.json", "sweep.html"} & {p.name for p in out.iterdir()}
+
+
+def test_the_same_sweep_rerun_keeps_its_results_while_it_resumes(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    before = (out / RESULTS_FILE).stat().st_mtime_ns
+    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", lambda *a: pytest.fail("nothing to recompute"))
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert (out / RESULTS_FILE).is_file() and (out / RESULTS_FILE).stat().st_mtime_ns >= before
+
+
+def test_sweeping_costs_as_the_last_grid_key_still_fills_chunks():
+    grid = {"lookback": list(range(20, 70)), "fees": [0.0, 0.001]}  # fees last: it would vary fastest
+    spec = spec_from_dict({"strategy": "btc_trend", "grid": grid})
+    variants = grid_variants(spec)
+    assert list(variants.columns) == ["lookback", "fees"] and len(variants) == 100
+    costs = variant_costs(spec, variants)
+    chunks = plan_chunks(costs, per_variant=10_000, max_memory=2**32, workers=2)
+    assert len(chunks) <= 4
+    assert all(len({costs[i] for i in range(c.start, c.stop)}) == 1 for c in chunks)
+    assert sorted(map(tuple, variants.to_numpy().tolist())) == sorted(
+        (lookback, fee) for lookback in range(20, 70) for fee in (0.0, 0.001)
+    )
+
+
+def test_the_parts_folder_holds_only_parts(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    (folder,) = (out / ".sweep-parts").iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"part-{a:09d}-{a + 10:09d}.parquet" for a in range(0, 40, 10)
+    ]
+
+
+def test_code_fingerprint_covers_result_calendar_simulate_and_library_versions(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from engine.paths import PROJECT_DIR
+
+    copy = tmp_path / "project"
+    (copy / "engine").mkdir(parents=True)
+    for path in (PROJECT_DIR / "engine").glob("*.py"):
+        (copy / "engine" / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr("engine.paths.PROJECT_DIR", copy)
+    seen = {code_fingerprint()}
+    for name in ("result.py", "calendar.py", "simulate.py"):
+        with (copy / "engine" / name).open("a") as handle:
+            handle.write("\n# changed\n")
+        seen.add(code_fingerprint())
+    real_version = importlib.metadata.version
+    for library in ("numpy", "vectorbt"):
+        monkeypatch.setattr(
+            importlib.metadata, "version", lambda n, lib=library: "0.0-other" if n == lib else real_version(n)
+        )
+        seen.add(code_fingerprint())
+    assert len(seen) == 6
+
+
 def test_grid_over_a_strategy_parameter_and_fees(sweep_store, tmp_path):
     spec = {
         "strategy": "btc_trend",
@@ -173,6 +261,9 @@ def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_st
     assert len(sweep.results) == 40 and sweep.executor == "local x1"
     with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
         run_sweep(RANDOM, tmp_path / "strict", workers=1, scheduler=address, strict=True, report=False)
+    with pytest.warns(UserWarning, match="cannot reach the Dask scheduler at notaurl"):
+        sweep = run_sweep(RANDOM, tmp_path / "notaurl", workers=1, scheduler="notaurl", report=False)
+    assert sweep.executor == "local x1"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +276,29 @@ def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_st
         (RANDOM, {"split": "2018-01-01"}, "outside the data"),
         (RANDOM, {"method": "turbo"}, "unknown sweep engine"),
         ({**RANDOM, "random": {**RANDOM["random"], "count": 10_000_001}}, {}, "--yes"),
+        (RANDOM, {"split": "2023-01-01T00:00Z"}, "time zone"),
+        (RANDOM, {"split": "2019-02-15"}, "at least 63"),  # ~30 trading days before it
+        (RANDOM, {"split": "2021-11-15"}, "at least 63"),  # ~30 trading days from it
+        (RANDOM, {"max_memory": "inf"}, "--max-memory 'inf'"),
+        (RANDOM, {"max_memory": "1e400"}, "--max-memory '1e400'"),
+        (RANDOM, {"max_memory": "0"}, "--max-memory '0'"),
+        (RANDOM, {"max_memory": "-2GB"}, "--max-memory '-2GB'"),
+        (RANDOM, {"scheduler": "notaurl", "strict": True}, "cannot reach the Dask scheduler at notaurl"),
+        (RANDOM, {"limit": 0}, "--limit 0"),
+        (RANDOM, {"limit": -5}, "--limit -5"),
+        ({"strategy": "btc_trend", "grid": "lookback"}, {}, "grid must be a table"),
+        ({"strategy": "btc_trend", "fees": "ten bps", "grid": {"lookback": [50]}}, {}, "fees = 'ten bps'"),
+        ({"strategy": "btc_trend", "grid": {"lookback": [50], "fees": ["a"]}}, {}, "grid 'fees' = 'a'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "count": "ten"}}, {}, "count = 'ten'"),
+        ({**RANDOM, "random": 5}, {}, "random must be a table"),
+        ({"strategy": "btc_trend", "grid": {"lookback": {"start": "50", "stop": 60, "step": 5}}},
+         {}, "range start = '50'"),
+        ({"strategy": "btc_trend", "grid": {"lookback": [-5, 50]}}, {}, "lookback ?= ?-5"),
+        ({"strategy": "btc_trend", "grid": {"lookback": [50, "abc"]}}, {}, "lookback = 'abc'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "alpha": -1}}, {}, "alpha = -1"),
+        ({**RANDOM, "start": "yesterday"}, {}, "start = 'yesterday'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "assets": "SPY"}}, {}, "must be a list"),
+        ({**RANDOM, "start": "2021-01-01", "end": "2020-01-01"}, {}, "end 2020-01-01 is not after start"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(sweep_store, tmp_path, spec, options, message):

@@ -34,7 +34,9 @@ def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path
     cloud = figure_json(html, "cloud")
     assert len(cloud["data"][0]["x"]) == 40  # every variant in the volatility/return scatter
     assert {"distribution", "overfit"} <= set(re.findall(r'"(\w+)": \{"data"', html))
-    assert html.count("<tr>") >= 20 + 1  # top-20 table rows (plus crisis rows when windows exist)
+    top_table = html.split("<h2>Top 20 by is sharpe</h2>", 1)[1].split("</table>", 1)[0]
+    body = top_table.split("<tbody>", 1)[1]
+    assert body.count("<tr>") == 20 and top_table.count("<tr>") == 21  # 20 variants under one header row
 
 
 def test_two_parameter_sweep_has_a_metric_selectable_heatmap_and_lines(sweep_store, tmp_path):
@@ -56,6 +58,18 @@ def test_tear_sheets_for_the_top_variants_are_linked(sweep_store, tmp_path):
     for variant in top:
         assert f'href="tearsheets/{variant}.html"' in html
         assert (tmp_path / "out" / "tearsheets" / f"{variant}.html").stat().st_size > 10_000
+    # one sheet per linked variant, none for the benchmark (nothing would link it)
+    written = sorted(p.name for p in (tmp_path / "out" / "tearsheets").iterdir())
+    assert written == sorted(f"{v}.html" for v in top)
+
+
+def test_tear_sheets_of_a_grid_over_a_dict_parameter(sweep_store, tmp_path):
+    spec = {"name": "w", "strategy": "sixty_forty", "start": "2019-03-01",
+            "grid": {"weights": [{"SPY": 0.6, "TLT": 0.4}, {"SPY": 0.8, "TLT": 0.2}]}}  # fmt: skip
+    sweep = run_sweep(spec, tmp_path / "out", workers=1, tearsheets=1)
+    (best,) = sweep.top(1).index
+    assert f'href="tearsheets/{best}.html"' in sweep.report.read_text()
+    assert (tmp_path / "out" / "tearsheets" / f"{best}.html").stat().st_size > 10_000
 
 
 def test_cli_sweep_writes_results_and_reports_bad_input_on_one_line(sweep_store, tmp_path):
