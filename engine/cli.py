@@ -268,7 +268,7 @@ def run_backtest(
     from engine.files import prepare_dir
 
     if crises is not None:  # a malformed crises file, or an unwritable --out, fails before the backtest
-        from reports.crises import load_crises
+        from engine.crises import load_crises
 
         load_crises(crises)
     prepare_dir(out)

@@ -368,13 +368,13 @@ def score_ranges(split: pd.Timestamp | None, folds: list) -> tuple[ScoreRange, .
 
 
 def crisis_windows() -> tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...]:
-    """The listed crisis windows (data/crises.toml, through reports.crises); none if that file is missing."""
+    """The listed crisis windows (data/crises.toml); none if that file is missing."""
     from engine.paths import CRISES_FILE
 
     if not CRISES_FILE.is_file():
         warnings.warn(f"{CRISES_FILE} not found: no crisis columns in the sweep", stacklevel=2)
         return ()
-    from reports.crises import load_crises
+    from engine.crises import load_crises
 
     return tuple((c.id, c.start, c.end) for c in load_crises())
 

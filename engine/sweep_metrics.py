@@ -45,13 +45,12 @@ def summary_arrays(returns: np.ndarray, periods_per_year: int) -> dict[str, np.n
 
 
 def window_returns(values: np.ndarray, index, start, end) -> np.ndarray:
-    """Return of each column from the close of ``start`` to the close of ``end`` (reports.crises' convention:
-    a non-trading day means the last close before it); NaN when the data does not cover the whole window."""
-    import pandas as pd
+    """Return of each column from the close of ``start`` to the close of ``end``, as in the crisis table
+    (``engine.crises.window_rows``); NaN when the data does not cover the whole window."""
+    from engine.crises import window_rows
 
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if len(index) == 0 or start < index[0] or end > index[-1]:
+    rows = window_rows(index, start, end)
+    if rows is None:
         return np.full(values.shape[1], np.nan)
-    first = index.searchsorted(start, side="right") - 1
-    last = index.searchsorted(end, side="right") - 1
+    first, last = rows
     return values[last] / values[first] - 1

@@ -1,6 +1,6 @@
 """Reports: tear sheets, the comparison dashboard, crisis windows and the thesis check, from a BacktestResult.
 
-``write_report`` is imported lazily, so ``import reports.crises`` stays cheap (no plotly or Jinja).
+``write_report`` is imported lazily, so ``import engine.crises`` stays cheap (no plotly or Jinja).
 """
 
 __all__ = ["write_report"]

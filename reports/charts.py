@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from reports.crises import Crisis
+from engine.crises import Crisis
 from reports.thesis import BTC, GOLD, WINDOW, Thesis
 
 PALETTE = [

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from reports.crises import Crisis
+from engine.crises import Crisis
 
 METRIC_FORMATS = {
     # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)

@@ -15,10 +15,10 @@ import pandas as pd
 
 from engine import files
 from engine.api import check_benchmark, write_csvs
+from engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from engine.paths import CRISES_FILE
 from engine.result import BacktestResult
 from reports import charts, dashboard
-from reports.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.crises import Crisis, crisis_table
+from engine.crises import Crisis, crisis_table
 
 WINDOW = 63
 """Rolling window in trading days: a quarter, long enough to be stable, short enough to see regimes change."""

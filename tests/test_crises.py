@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.crises import COLUMNS, Crisis, crisis_table, load_crises, window_stats, worst_drawdowns
 from engine.errors import ConfigError
-from reports.crises import COLUMNS, Crisis, crisis_table, load_crises, window_stats, worst_drawdowns
 
 ISSUE_WINDOWS = {
     "Q4 2018 sell-off": ("2018-09-20", "2018-12-24"),

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from engine.crises import COLUMNS
 from engine.errors import ConfigError
 from engine.result import BacktestResult, Costs
 from reports import write_report
-from reports.crises import COLUMNS
 from reports.thesis import conditional_betas, rolling_beta, thesis_check
 
 EVIL = '<img src=x onerror=alert(1)></script><script>alert("x")</script>'

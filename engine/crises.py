@@ -217,13 +217,21 @@ def crisis_table(returns: pd.DataFrame, windows: list[Crisis]) -> pd.DataFrame:
     return table
 
 
+def window_rows(days: pd.DatetimeIndex, start, end) -> "tuple[int, int] | None":
+    """Rows of the closes a window runs between (the last close on or before ``start`` and ``end``), or None
+    when ``days`` do not cover the whole window. The one place this convention lives (reports and sweeps)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if len(days) == 0 or start < days[0] or end > days[-1]:
+        return None
+    return days.searchsorted(start, side="right") - 1, days.searchsorted(end, side="right") - 1
+
+
 def window_stats(equity: pd.Series, window: Crisis) -> tuple[float, float, "int | None"]:
     """(return, max drawdown, recovery days) of one value path inside one window; NaNs when not covered."""
-    days = equity.index
-    if equity.empty or window.start < days[0] or window.end > days[-1]:
+    rows = window_rows(equity.index, window.start, window.end)
+    if rows is None:
         return np.nan, np.nan, None
-    start = days.searchsorted(window.start, side="right") - 1
-    end = days.searchsorted(window.end, side="right") - 1
+    start, end = rows
     path = equity.to_numpy()[start : end + 1]
     ret = path[-1] / path[0] - 1
     max_dd = float((path / np.maximum.accumulate(path) - 1).min())
