@@ -233,3 +233,17 @@ def test_headline_names_the_best_sharpe_from_metrics_csv(report):
     metrics = pd.read_csv(out / "metrics.csv", index_col=0)
     best = metrics["sharpe"].idxmax()
     assert f"Highest Sharpe: {escape(best)} ({metrics.sharpe[best]:.2f})" in page
+
+
+def test_a_tear_sheet_annualizes_with_the_periods_it_is_given(tmp_path):
+    from engine import metrics
+    from reports.tearsheet import write_tearsheet
+
+    rng = np.random.default_rng(11)
+    days = pd.date_range("2021-01-01", periods=730, freq="D", name="Date")  # a 7-day (crypto) calendar
+    strategy = pd.Series(rng.normal(0.002, 0.03, len(days)), index=days, name="coin")
+    benchmark = pd.Series(rng.normal(0.0005, 0.01, len(days)), index=days, name="bench")
+    path = write_tearsheet(strategy, benchmark, 365, tmp_path / "coin.html")
+    shown = re.search(r"Sharpe</td><td>[-\d.]+</td><td>([-\d.]+)</td>", path.read_text()).group(1)
+    assert float(shown) == pytest.approx(metrics.sharpe(strategy, 365), abs=0.006)
+    assert abs(float(shown) - metrics.sharpe(strategy, 252)) > 0.05  # 252 would show another
