@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.backtest import backtest
-from engine.calendar import CALENDARS
+from engine.calendar import CALENDARS, parse_date
 from engine.errors import ConfigError, DataError, StrategyError
 from engine.result import BacktestResult, Costs
 
@@ -39,7 +39,7 @@ def run(
     from engine.prices import load_prices
     from strategies import load_strategies
 
-    start, end = parse_day(start, "--start"), None if end is None else parse_day(end, "--end")
+    start, end = parse_date(start, "--start"), None if end is None else parse_date(end, "--end")
     if end is not None and start > end:
         raise ConfigError(f"--start {start.date()} is after --end {end.date()}; swap them")
     costs = check_costs(fees, slippage, init_cash)
@@ -53,16 +53,6 @@ def run(
     if end is None:
         end = common_end(prices, start)
     return backtest(chosen, prices, calendar, costs, start=start, end=end)
-
-
-def parse_day(value, option: str) -> pd.Timestamp:
-    try:
-        day = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise ConfigError(f"cannot read {option} {value!r}; use YYYY-MM-DD")
-    return day.normalize()
 
 
 def last_cached(tickers: list[str]) -> pd.Timestamp:

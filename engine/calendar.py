@@ -28,7 +28,7 @@ def _nyse():
 
 def equity_calendar(start, end) -> pd.DatetimeIndex:
     """NYSE sessions from ``start`` to ``end`` inclusive, tz-naive midnight timestamps."""
-    start, end = _check_range(start, end)
+    start, end = check_range(start, end)
     nyse = _nyse()
     first, last = max(start, nyse.first_session), min(end, nyse.last_session)
     if first > last:
@@ -40,7 +40,7 @@ def equity_calendar(start, end) -> pd.DatetimeIndex:
 
 def crypto_calendar(start, end) -> pd.DatetimeIndex:
     """Every calendar day from ``start`` to ``end`` inclusive."""
-    start, end = _check_range(start, end)
+    start, end = check_range(start, end)
     return pd.date_range(start, end, freq="D", name="Date").as_unit("ns")
 
 
@@ -61,11 +61,22 @@ def periods_per_year(calendar: Calendar) -> int:
         raise ConfigError(f"unknown calendar {calendar!r}; use one of {', '.join(CALENDARS)}") from None
 
 
-def _check_range(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+def parse_date(value, what: str) -> pd.Timestamp:
+    """A user's date (``what`` names where it came from, e.g. "--start"): a plain day, no time zone."""
     try:
-        start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"cannot read the dates {start!r} .. {end!r}: {exc}; use YYYY-MM-DD") from None
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        day = pd.NaT
+    if pd.isna(day):
+        raise ConfigError(f"{what} {value!r} is not a date; write YYYY-MM-DD")
+    if day.tzinfo is not None:
+        raise ConfigError(f"{what} {value!r} has a time zone; write a plain date, YYYY-MM-DD")
+    return day.normalize()
+
+
+def check_range(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Both dates parsed, and in order."""
+    start, end = parse_date(start, "--start"), parse_date(end, "--end")
     if start > end:
         raise ConfigError(f"--start {start.date()} is after --end {end.date()}; swap them")
     return start, end

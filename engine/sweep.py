@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.calendar import periods_per_year
+from engine.calendar import parse_date, periods_per_year
 from engine.errors import ConfigError, InfrabtError
 from engine.files import prepare_dir, write_parquet, write_text
 from engine.result import Costs
@@ -310,14 +310,7 @@ def check_split(split, days: pd.DatetimeIndex) -> pd.Timestamp | None:
     a few days annualizes to nonsense."""
     if split is None:
         return None
-    try:
-        day = pd.Timestamp(split)
-    except (ValueError, TypeError, OverflowError):
-        raise ConfigError(f"--split {split!r} is not a date; write YYYY-MM-DD") from None
-    if pd.isna(day):
-        raise ConfigError(f"--split {split!r} is not a date; write YYYY-MM-DD")
-    if day.tzinfo is not None:
-        raise ConfigError(f"--split {split!r} has a time zone; write a plain date, YYYY-MM-DD")
+    day = parse_date(split, "--split")
     data = f"{days[0].date()} .. {days[-1].date()}"
     if not days[0] < day <= days[-1]:
         raise ConfigError(

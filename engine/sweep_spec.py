@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.calendar import parse_date
 from engine.errors import ConfigError
 from engine.result import Costs
 
@@ -278,15 +279,4 @@ def _check_random(name: str, random: "RandomSpec") -> None:
 
 def _check_date(name: str, key: str, value: Any) -> pd.Timestamp | None:
     """The spec's own start/end, checked before any data is loaded."""
-    if value is None:
-        return None
-    fix = "write a date, YYYY-MM-DD"
-    try:
-        day = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        raise ConfigError(f"sweep {name!r}: {key} = {value!r} is not a date; {fix}") from None
-    if pd.isna(day):
-        raise ConfigError(f"sweep {name!r}: {key} = {value!r} is not a date; {fix}")
-    if day.tzinfo is not None:
-        raise ConfigError(f"sweep {name!r}: {key} = {value!r} has a time zone; {fix}")
-    return day
+    return None if value is None else parse_date(value, f"sweep {name!r}: {key} =")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.calendar import _check_range
+from engine.calendar import check_range
 from engine.errors import DataError
 from engine.paths import offline_by_default
 from engine.store import PriceStore, write_order
@@ -114,7 +114,7 @@ def update(
     """
     symbols = requested(tickers)
     if start is not None or end is not None:
-        _check_range(start or DEFAULT_START, end or pd.Timestamp.today())
+        check_range(start or DEFAULT_START, end or pd.Timestamp.today())
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
     report = UpdateReport(offline=offline)

@@ -107,7 +107,7 @@ def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--start", "2018-13-01"], "cannot read --start '2018-13-01'"),
+        (["--start", "2018-13-01"], "--start '2018-13-01' is not a date"),
         (["--start", "2024-01-01", "--end", "2023-01-01"], "--start 2024-01-01 is after --end 2023-01-01"),
         (["--fees", "-0.01"], "--fees -0.01 must be"),
         (["--slippage", "2"], "--slippage 2 must be"),
