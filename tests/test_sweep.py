@@ -38,19 +38,26 @@ def test_worker_processes_give_the_same_results(sweep_store, tmp_path):
     pd.testing.assert_frame_equal(local.results.sort_index(), pool.results.sort_index())
 
 
-def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_store, tmp_path, monkeypatch):
-    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10, report=False).results
-    out = tmp_path / "interrupted"
+def interrupt_at_chunk(monkeypatch, n: int) -> list[str]:
+    """Make the n-th evaluated chunk raise KeyboardInterrupt (as Ctrl-C would); returns the first variant of
+    each chunk evaluated."""
     original = engine.sweep_eval.evaluate_chunk
     calls: list[str] = []
 
-    def crash_on_third_chunk(task, params, costs):
+    def crash(task, params, costs):
         calls.append(params.index[0])
-        if len(calls) == 3:
+        if len(calls) == n:
             raise KeyboardInterrupt("simulated interruption")
         return original(task, params, costs)
 
-    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", crash_on_third_chunk)
+    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", crash)
+    return calls
+
+
+def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_store, tmp_path, monkeypatch):
+    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10, report=False).results
+    out = tmp_path / "interrupted"
+    calls = interrupt_at_chunk(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
     assert not (out / RESULTS_FILE).exists()  # no half-written results
@@ -135,16 +142,7 @@ def test_an_interrupted_rerun_with_other_options_leaves_no_stale_results(sweep_s
     out = tmp_path / "sweep"
     run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert {"results.parquet", "sweep.json", "sweep.html"} <= {p.name for p in out.iterdir()}
-    original = engine.sweep_eval.evaluate_chunk
-    calls: list[str] = []
-
-    def crash_on_second_chunk(task, params, costs):
-        calls.append(params.index[0])
-        if len(calls) == 2:
-            raise KeyboardInterrupt("simulated interruption")
-        return original(task, params, costs)
-
-    monkeypatch.setattr(engine.sweep_eval, "evaluate_chunk", crash_on_second_chunk)
+    interrupt_at_chunk(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(RANDOM, out, workers=1, chunk_size=10, split="2020-06-15")
     assert not {"results.parquet", "sweep.json", "sweep.html"} & {p.name for p in out.iterdir()}
