@@ -12,7 +12,7 @@ import pandas as pd
 from engine.backtest import backtest
 from engine.calendar import CALENDARS, parse_date
 from engine.errors import ConfigError, DataError, StrategyError
-from engine.result import BacktestResult, Costs
+from engine.result import BacktestResult, Costs, check_cost
 
 DEFAULT_START = "2018-01-01"
 
@@ -65,9 +65,7 @@ def last_cached(tickers: list[str]) -> pd.Timestamp:
 
 
 def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
-    for name, value in (("fees", fees), ("slippage", slippage)):
-        if not 0 <= value < 1:
-            raise ConfigError(f"--{name} {value:g} must be a fraction of traded value in [0, 1), e.g. 0.001")
+    fees, slippage = check_cost("--fees", fees), check_cost("--slippage", slippage)
     if not init_cash > 0:
         raise ConfigError(f"initial cash {init_cash:g} must be positive")
     return Costs(fees=fees, slippage=slippage, init_cash=init_cash)

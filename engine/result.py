@@ -5,6 +5,17 @@ from typing import Any
 
 import pandas as pd
 
+from engine.errors import ConfigError
+
+
+def check_cost(what: str, value) -> float:
+    """A fee or slippage rate is a fraction of traded value in [0, 1); ``what`` names where it came from."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not 0 <= value < 1:
+        rule = "must be a fraction of traded value in [0, 1), e.g. 0.001 for 10 bps"
+        raise ConfigError(f"{what} {format(value, 'g') if number else repr(value)} {rule}")
+    return float(value)
+
 
 @dataclass(frozen=True)
 class Costs:

@@ -140,13 +140,13 @@ def run_sweep(
     if method not in METHODS:
         raise ConfigError(f"unknown sweep engine {method!r}; use one of {', '.join(METHODS)}")
     check_size(spec, yes)
-    base, variants = expand(spec)
+    base, variants, checked = expand(spec)
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ConfigError(f"--limit {limit!r} must be a whole number of variants, at least 1")
         variants = variants.iloc[:limit]
     budget = parse_memory(max_memory) or default_max_memory()
-    prices, days, calendar = load_panel(spec, base, variants, offline)
+    prices, days, calendar = load_panel(spec, checked, offline)
     split_day = check_split(split, days)
     folds = walk_forward_folds(days) if walk_forward else []
     task = SweepTask(
@@ -217,7 +217,8 @@ def as_spec(spec: "SweepSpec | str | Path | dict") -> SweepSpec:
 
 
 def expand(spec: SweepSpec):
-    """The base strategy and the variant table (index = variant id, one column per swept parameter)."""
+    """The base strategy, the variant table (index = variant id, one column per swept parameter), and the
+    strategies ``one_at_a_time`` checked (which tell the tickers and the warm-up the sweep needs)."""
     from strategies import Fixed, Strategy, load_strategies
 
     if spec.random is not None:
@@ -233,15 +234,15 @@ def expand(spec: SweepSpec):
         weights = random_weights(spec.random, tickers)
         variants = pd.DataFrame(weights, columns=[f"{WEIGHT_PREFIX}{t}" for t in tickers])
         variants.index = variant_ids(len(variants))
-        return base, variants
+        return base, variants, [base]
     known = load_strategies()
     if spec.strategy not in known:
         raise ConfigError(
             f"sweep {spec.name!r}: unknown strategy {spec.strategy!r}; known: {', '.join(sorted(known))}"
         )
     base = known[spec.strategy]
-    one_at_a_time(spec, base)  # bad names and values fail here, named, not deep inside a worker
-    return base, grid_variants(spec)
+    checked = one_at_a_time(spec, base)  # bad names and values fail here, named, not deep inside a worker
+    return base, grid_variants(spec), [base, *checked]
 
 
 def one_at_a_time(spec: SweepSpec, base) -> list:
@@ -285,20 +286,20 @@ def checked_variant(spec: SweepSpec, base, first: dict, key: str, value):
     return variant
 
 
-def load_panel(spec: SweepSpec, base, variants: pd.DataFrame, offline: bool | None):
+def load_panel(spec: SweepSpec, checked: list, offline: bool | None):
     """Prices with the warm-up the longest swept lookback needs; the backtest days; the calendar.
 
-    Every value of every parameter is tried on its own, so a ticker a variant adds (BTC-USD for btc_share > 0)
-    and the longest lookback are both covered.
+    ``checked`` (from ``expand``) holds the base and every value of every parameter tried on its own, so a
+    ticker a variant adds (BTC-USD for btc_share > 0) and the longest lookback are both covered.
     """
     from engine.api import common_end, warmup
     from engine.backtest import backtest_days
     from engine.prices import load_prices
 
-    variants_to_check = [base, *one_at_a_time(spec, base)] if spec.strategy else [base]
+    base = checked[0]
     start = pd.Timestamp(spec.start) if spec.start else None
-    load_from = start - warmup(variants_to_check) if start is not None else None
-    tickers = list(dict.fromkeys(t for strategy in variants_to_check for t in strategy.tickers))
+    load_from = start - warmup(checked) if start is not None else None
+    tickers = list(dict.fromkeys(t for strategy in checked for t in strategy.tickers))
     prices = load_prices(tickers, start=load_from, end=spec.end, calendar=base.calendar, offline=offline)
     end = spec.end or common_end(prices, start if start is not None else prices.index[0])
     days = backtest_days(prices, start, end)

@@ -119,8 +119,7 @@ class PartStore:
     """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``.
 
     A part that exists is complete (it was renamed into place after writing). A different fingerprint (the
-    spec,
-    data or options changed) starts afresh: old parts are removed, never mixed in.
+    spec, data or options changed) starts afresh: old parts are removed, never mixed in.
     """
 
     def __init__(self, out_dir: Path, fingerprint: str) -> None:
@@ -145,7 +144,6 @@ class PartStore:
 
     def read_all(self, chunks: list[Chunk]) -> pd.DataFrame:
         return pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
-
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish

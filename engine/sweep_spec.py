@@ -33,7 +33,7 @@ import pandas as pd
 
 from engine.calendar import parse_date
 from engine.errors import ConfigError
-from engine.result import Costs
+from engine.result import Costs, check_cost
 
 MAX_VARIANTS_WITHOUT_YES = 10_000_000
 COST_PARAMS = ("fees", "slippage")
@@ -82,9 +82,9 @@ class SweepSpec:
                 raise ConfigError(f"sweep {self.name!r}: grid {key!r} has no values; give a list or a range")
             if key in COST_PARAMS:
                 for value in values:
-                    _check_cost(f"sweep {self.name!r}: grid {key!r}", value)
+                    check_cost(f"sweep {self.name!r}: grid {key!r} =", value)
         for key in COST_PARAMS:
-            _check_cost(f"sweep {self.name!r}: {key}", getattr(self.costs, key))
+            check_cost(f"sweep {self.name!r}: {key} =", getattr(self.costs, key))
         if self.random is not None:
             _check_random(self.name, self.random)
         start = _check_date(self.name, "start", self.start)
@@ -258,13 +258,6 @@ def _whole(where: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{where}: {key} = {value!r} is not a whole number; write e.g. 1000 (unquoted)")
     return value
-
-
-def _check_cost(where: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ConfigError(
-            f"{where} = {value!r} is not a cost; write a fraction of traded value, e.g. 0.001 for 10 bps"
-        )
 
 
 def _check_random(name: str, random: "RandomSpec") -> None:
