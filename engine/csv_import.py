@@ -71,10 +71,7 @@ def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         notes.append(
             "no Adj Close column in the CSV: Close used as the adjusted close (splits may be unadjusted)"
         )
-    duplicated = dates[dates.duplicated()]
-    if len(duplicated):
-        raise DataError(f"{path}: duplicate date {duplicated[0].date()}; keep one row per date")
-    frame = frame.sort_index()
+    frame = frame.sort_index()  # duplicate dates are refused by check_frame, like every other write
     missing = frame["Adj Close"].isna()
     if missing.all():
         raise DataError(f"{path}: every Adj Close value is empty; nothing to import")

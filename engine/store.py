@@ -42,6 +42,7 @@ class PriceStore:
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root) if root is not None else data_dir()
         self.prices_dir = self.root / "prices"
+        self._market_cache: tuple[tuple, pd.Series] | None = None  # (file identity, closes)
 
     def __repr__(self) -> str:
         return f"PriceStore({str(self.root)!r})"
@@ -135,11 +136,20 @@ class PriceStore:
         )
 
     def _market(self) -> pd.Series | None:
-        """The market's adjusted closes if cached and readable; otherwise drops are judged without it."""
+        """The market's adjusted closes if cached and readable; otherwise drops are judged without it.
+
+        Read once per version of the file, not once per ticker written."""
         try:
-            return self.read(MARKET)["Adj Close"] if self.has(MARKET) else None
-        except DataError:
+            info = self.path(MARKET).stat()
+            stamp = (info.st_ino, info.st_mtime_ns)  # an atomic rewrite is a new inode
+        except OSError:
             return None
+        if self._market_cache is None or self._market_cache[0] != stamp:
+            try:
+                self._market_cache = (stamp, self.read(MARKET)["Adj Close"])
+            except DataError:
+                return None
+        return self._market_cache[1]
 
 
 def _normalize(symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
