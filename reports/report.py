@@ -50,7 +50,8 @@ def write_report(
 
     jobs = None
     if tearsheets:
-        jobs = start_tearsheets(result.returns, benchmark, out / "tearsheets", result.periods_per_year)
+        bench = result.returns[benchmark].rename(benchmark)
+        jobs = start_tearsheets(result.returns, bench, out / "tearsheets", result.periods_per_year)
     try:
         metrics = write_csvs(result, out, benchmark)
         crises = crisis_table(result.returns, windows)
@@ -126,7 +127,8 @@ def _store_metadata(tickers: list[str]) -> dict[str, dict]:
         from engine.store import PriceStore
 
         store = PriceStore()
-        return {t: store.metadata(t) for t in tickers if t in set(store.tickers())}
+        cached = set(store.tickers())  # one listing of the cache, not one per ticker
+        return {t: store.metadata(t) for t in tickers if t in cached}
     except Exception:  # the cache is optional context here, whatever state it is in
         return {}
 

@@ -84,28 +84,13 @@ def write_tearsheets(result, top_returns, benchmark, out: Path) -> tuple[dict[st
     """Tear sheets for the given variants, in parallel: ({variant: relative link}, {variant: error})."""
     if top_returns is None or top_returns.empty or benchmark is None:
         return {}, {}
-    from concurrent.futures import ProcessPoolExecutor
-
-    import quantstats  # noqa: F401  # once here: forked workers inherit it instead of importing it each
-
-    from reports.tearsheet import WORKERS, finish_tearsheets, tearsheet_filename, write_tearsheet
+    from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 
     # one sheet per variant against the benchmark; never one for the benchmark itself (nothing links it)
     bench = benchmark.reindex(top_returns.index).fillna(0.0).rename(str(benchmark.name))
-    folder = out / "tearsheets"
-    folder.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max(1, min(WORKERS, len(top_returns.columns))))
-    jobs = {
-        pool.submit(
-            write_tearsheet,
-            top_returns[v].dropna().rename(str(v)),
-            bench,
-            result.periods_per_year,
-            folder / tearsheet_filename(str(v)),
-        ): str(v)
-        for v in top_returns.columns
-    }
-    errors = finish_tearsheets(pool, jobs, progress=False)
+    variants = top_returns.rename(columns=str)
+    jobs = start_tearsheets(variants, bench, out / "tearsheets", result.periods_per_year)
+    errors = finish_tearsheets(*jobs, progress=False)
     links = {
         str(v): f"tearsheets/{tearsheet_filename(str(v))}" for v in top_returns.columns if v not in errors
     }

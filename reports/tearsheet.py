@@ -35,11 +35,12 @@ def tearsheet_filename(strategy_id: str) -> str:
 
 
 def start_tearsheets(
-    returns: pd.DataFrame, benchmark: str, folder: Path, periods_per_year: int, workers: int = WORKERS
+    returns: pd.DataFrame, benchmark: pd.Series, folder: Path, periods_per_year: int, workers: int = WORKERS
 ) -> tuple[ProcessPoolExecutor, dict[Future, str]]:
-    """Submit one tear sheet per strategy; the caller builds the dashboard meanwhile, then finishes them."""
+    """Submit one tear sheet per column of ``returns`` against ``benchmark`` (a Series, never a ticker); the
+    caller does other work meanwhile, then calls ``finish_tearsheets``."""
     folder.mkdir(parents=True, exist_ok=True)
-    bench = returns[benchmark].dropna().rename(benchmark)
+    bench = benchmark.dropna()
     _quiet()
     import quantstats  # noqa: F401  # once here: forked workers inherit it instead of importing it each (~1.5 s)
 
