@@ -42,6 +42,20 @@ def test_warmup_covers_the_longest_lookback_in_calendar_days():
     assert warmup([KNOWN["spy"]]) > pd.Timedelta(days=0)  # at least the previous close
 
 
+def test_the_warmup_fills_a_lookback_so_the_first_day_is_fully_invested():
+    from engine.backtest import backtest
+    from engine.result import Costs
+    from strategies import InverseVolatility, Strategy
+    from tests.synthetic import random_walk
+
+    prices = random_walk(["SPY", "TLT"], days=500, start="2022-01-03")
+    strategy = Strategy(id="iv", thesis="t", assets=("SPY", "TLT"), weighting=InverseVolatility(63))
+    start = prices.index[-100]
+    history = prices.loc[start - warmup([strategy]) :]  # what engine.run loads
+    result = backtest([strategy], history, "equity", Costs(fees=0.0, slippage=0.0), start=start)
+    assert result.weights["iv"].iloc[0].sum() == pytest.approx(1.0)
+
+
 def test_the_default_end_is_the_last_day_every_ticker_has_a_price():
     index = pd.bdate_range("2024-01-01", periods=10)
     stops = np.r_[np.arange(7.0) + 1, [np.nan] * 3]
