@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.backtest import backtest
-from engine.calendar import CALENDARS, parse_date
+from engine.calendar import CALENDARS, check_range, parse_date
 from engine.errors import ConfigError, DataError, StrategyError
 from engine.result import BacktestResult, Costs, check_cost
 
@@ -39,29 +39,18 @@ def run(
     from engine.prices import load_prices
     from strategies import load_strategies
 
-    start, end = parse_date(start, "--start"), None if end is None else parse_date(end, "--end")
-    if end is not None and start > end:
-        raise ConfigError(f"--start {start.date()} is after --end {end.date()}; swap them")
+    start = parse_date(start, "--start")
+    end = None if end is None else check_range(start, end)[1]
     costs = check_costs(fees, slippage, init_cash)
     known = load_strategies(strategies_dir)
     chosen = select(strategies, known, benchmark)
     calendar = choose_calendar(chosen, calendar)
     tickers = list(dict.fromkeys(t for s in chosen for t in s.tickers))
     first = start - warmup(chosen)
-    prices = load_prices(tickers, start=first, end=end or max(first, last_cached(tickers)), calendar=calendar,
-                         offline=offline)  # fmt: skip
+    prices = load_prices(tickers, start=first, end=end, calendar=calendar, offline=offline)
     if end is None:
         end = common_end(prices, start)
     return backtest(chosen, prices, calendar, costs, start=start, end=end)
-
-
-def last_cached(tickers: list[str]) -> pd.Timestamp:
-    """The newest cached day of ``tickers`` (today if none is: the loader then fetches, or says how)."""
-    from engine.store import PriceStore
-
-    store = PriceStore()
-    days = [pd.Timestamp(store.metadata(t)["last"]) for t in tickers if store.has(t)]
-    return max(days) if days else pd.Timestamp.today().normalize()
 
 
 def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
@@ -129,7 +118,7 @@ def common_end(prices: pd.DataFrame, start: pd.Timestamp) -> pd.Timestamp:
     """
     last = pd.to_datetime(prices.apply(pd.Series.last_valid_index)).dropna()
     if last.empty or last.max() < start:
-        newest = f"the cache ends {last.max().date()}" if len(last) else "no prices at all"
+        newest = f"the cache ends {last.max().date()}" if len(last) else "the cache ends before it"
         raise DataError(f"no cached prices from {start.date()} on ({newest}); pick an earlier --start")
     cutoff = prices.index[max(0, prices.index.get_loc(last.max()) - STALE_SESSIONS)]
     return last[last >= max(cutoff, start)].min()

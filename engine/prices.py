@@ -50,8 +50,9 @@ def load_prices(
             f"(online) or `infrabt data import <folder of CSVs>` (offline)"
         )
     closes = {s: store.read(s)["Adj Close"] for s in symbols}
-    start = min(c.index[0] for c in closes.values()) if start is None else start
-    end = max(c.index[-1] for c in closes.values()) if end is None else end
+    start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
+    if end is None:  # a start after the newest price gives an empty panel, which the caller can name
+        end = max(start, *(c.index[-1] for c in closes.values()))
     days = trading_days(calendar, start, end)
     panel = pd.DataFrame({s: align(c, days) for s, c in closes.items()}, index=days, columns=list(symbols))
     panel.index.name = "Date"
