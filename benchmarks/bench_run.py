@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INFRABT = [sys.executable, "-c", "from engine.cli import main; main()"]
+INFRABT = [sys.executable, "-c", "from infrabt.cli import main; main()"]
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict:

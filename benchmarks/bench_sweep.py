@@ -51,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as scratch:
         env = {**os.environ, "INFRABT_DATA_DIR": f"{scratch}/data", "INFRABT_OFFLINE": "1"}
         subprocess.run(
-            [sys.executable, "-c", "from engine.cli import main; main()", "data", "import", str(args.prices)],
+            [sys.executable, "-m", "infrabt", "data", "import", str(args.prices)],
             env=env, check=True, capture_output=True,
         )  # fmt: skip
         os.environ.update(env)
@@ -132,7 +132,7 @@ def measured_run(size: int, method: str, workers: int, env: dict, scratch: str) 
 
 
 def run_one(size: int, method: str, workers: int) -> dict:
-    from engine.sweep import run_sweep
+    from infrabt.engine.sweeps.sweep import run_sweep
 
     spec = {**SPEC, "random": {**SPEC["random"], "count": size}}
     started = time.perf_counter()
@@ -143,8 +143,8 @@ def run_one(size: int, method: str, workers: int) -> dict:
 def panel():
     """The shared prices, orders template and weights the simulation-only and bt parts use."""
 
-    from engine.sweep import expand, load_panel, random_template
-    from engine.sweep_spec import spec_from_dict
+    from infrabt.engine.sweeps.spec import spec_from_dict
+    from infrabt.engine.sweeps.sweep import expand, load_panel, random_template
 
     spec = spec_from_dict({**SPEC, "random": {**SPEC["random"], "count": 10_000}})
     base, variants = expand(spec)
@@ -155,7 +155,7 @@ def panel():
 
 def orders_block(count: int):
     """Prices on the backtest days and the stacked orders of the first ``count`` portfolios."""
-    from engine.sweep_eval import SweepTask, random_block
+    from infrabt.engine.sweeps.evaluate import SweepTask, random_block
 
     prices, days, base, template, variants = panel()
     task = SweepTask(prices=prices, days=days, base=base, periods_per_year=252, random_template=template)
@@ -165,9 +165,8 @@ def orders_block(count: int):
 def simulation_only(count: int) -> dict[str, float]:
     """Seconds to simulate ``count`` portfolios here: the fast path (two cost settings) and the ceiling."""
     import numpy as np
-
-    from engine.result import Costs
-    from engine.sweep_fast import simulate_values
+    from infrabt.engine.result import Costs
+    from infrabt.engine.sweeps.fast import simulate_values
 
     prices, block = orders_block(count)
     close, trade_rows = prices.to_numpy(), prices.index.get_indexer(block.dates)
@@ -201,7 +200,7 @@ def closed_form_ceiling(close, trade_rows, weights, np):
     Within a period the value is the value at its start times (weights . relative prices), nothing else: no
     orders, no cash, no costs. The fast path cannot beat this; it is the limit line.
     """
-    from engine.sweep_fast import single_threaded_blas
+    from infrabt.engine.sweeps.fast import single_threaded_blas
 
     n_days, n_variants = close.shape[0], weights.shape[1]
     values = np.empty((n_days, n_variants))
@@ -223,10 +222,9 @@ def bt_parity(sample: int) -> dict:
     """bt runs our target weights on our trade dates; values compared with the fast path and vectorbt."""
     import bt
     import numpy as np
-
-    from engine.result import Costs
-    from engine.simulate import simulate
-    from engine.sweep_fast import OrderBlock, simulate_values
+    from infrabt.engine.result import Costs
+    from infrabt.engine.simulate import simulate
+    from infrabt.engine.sweeps.fast import OrderBlock, simulate_values
 
     prices, block = orders_block(sample)
     ids = [f"v{i}" for i in range(sample)]

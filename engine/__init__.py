@@ -1,6 +1,6 @@
-"""infrabt's engine: prices, calendars, the vectorbt simulation and the ``run`` entry point.
+"""The engine: target weights in, exact portfolios out (vectorbt), with metrics, crisis windows and sweeps.
 
-``engine.run`` (``engine.api.run``) is imported lazily, so ``import engine.errors`` stays cheap (no vectorbt).
+``run`` is imported lazily, so importing a light module (``infrabt.engine.crises``) does not load vectorbt.
 """
 
 __all__ = ["run"]
@@ -8,7 +8,7 @@ __all__ = ["run"]
 
 def __getattr__(name: str):
     if name == "run":
-        from engine.api import run
+        from infrabt.engine.api import run
 
         return run
-    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    raise AttributeError(f"module 'infrabt.engine' has no attribute {name!r}")

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-
-from engine.backtest import backtest
-from engine.calendar import CALENDARS, check_range, parse_date
-from engine.errors import ConfigError, DataError, StrategyError
-from engine.result import BacktestResult, Costs, check_cost
+from infrabt.data.calendar import CALENDARS, check_range, parse_date
+from infrabt.data.errors import ConfigError, DataError, StrategyError
+from infrabt.engine.backtest import backtest
+from infrabt.engine.result import BacktestResult, Costs, check_cost
 
 DEFAULT_START = "2018-01-01"
 
@@ -36,8 +35,8 @@ def run(
     has a price (so a series that is simply not updated yet never looks like a delisting). ``calendar``
     defaults to "equity" unless every strategy is crypto-only and declares the crypto calendar.
     """
-    from engine.prices import load_prices
-    from strategies import load_strategies
+    from infrabt.data.prices import load_prices
+    from infrabt.strategies import load_strategies
 
     start = parse_date(start, "--start")
     end = None if end is None else check_range(start, end)[1]
@@ -143,8 +142,8 @@ def check_benchmark(result: BacktestResult, benchmark: str) -> None:
 def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> pd.DataFrame:
     """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy)
     atomically into an existing folder; returns the metrics table."""
-    from engine.files import write_csv
-    from engine.metrics import summary
+    from infrabt.data.files import write_csv
+    from infrabt.engine.metrics import summary
 
     check_benchmark(result, benchmark)
     out = Path(out_dir)

@@ -13,11 +13,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-
-from engine.calendar import periods_per_year
-from engine.errors import DataError, StrategyError
-from engine.result import BacktestResult, Costs
-from engine.simulate import simulate
+from infrabt.data.calendar import periods_per_year
+from infrabt.data.errors import DataError, StrategyError
+from infrabt.engine.result import BacktestResult, Costs
+from infrabt.engine.simulate import simulate
 
 
 def backtest(
@@ -30,7 +29,7 @@ def backtest(
 ) -> BacktestResult:
     """Run every strategy on ``prices`` from ``start`` to ``end`` in one simulation.
 
-    ``prices`` is the panel of ``engine.prices.load_prices`` on ``calendar``, including a warm-up before
+    ``prices`` is the panel of ``infrabt.data.prices.load_prices`` on ``calendar``, including a warm-up before
     ``start`` (so lookbacks are filled on the first day). A strategy that raises is recorded in ``failures``
     and the others still run.
     """

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from engine.errors import ConfigError
-from engine.paths import CRISES_FILE
+from infrabt.data.errors import ConfigError
+from infrabt.data.paths import CRISES_FILE
 
 COLUMNS = ["strategy", "window", "name", "start", "end", "return", "max_drawdown", "recovery_days"]
 REQUIRED_KEYS = ("id", "name", "start", "end")

@@ -4,8 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-
-from engine.errors import ConfigError
+from infrabt.data.errors import ConfigError
 
 
 def check_cost(what: str, value) -> float:

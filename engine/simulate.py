@@ -10,9 +10,8 @@ has already lagged each decision by one day: see ``engine.backtest``).
 import numpy as np
 import pandas as pd
 import vectorbt as vbt
-
-from engine.errors import StrategyError
-from engine.result import Costs
+from infrabt.data.errors import StrategyError
+from infrabt.engine.result import Costs
 
 VARIANT_LEVEL = "variant"
 TICKER_LEVEL = "ticker"

@@ -5,9 +5,10 @@
 Needs cached prices (`infrabt data import DIR` or `infrabt data update`); INFRABT_OFFLINE=1 stays offline.
 """
 
-import engine
-from engine.metrics import summary
-from strategies import Blend, Strategy, TrendFilter
+from infrabt.engine.metrics import summary
+from infrabt.strategies import Blend, Strategy, TrendFilter
+
+import infrabt as ib
 
 barbell = Strategy(
     id="btc_gpu_barbell",
@@ -17,7 +18,7 @@ barbell = Strategy(
     rebalance="monthly",
 )
 
-result = engine.run([barbell, "infra_thesis", "pure_btc"], start="2018-01-01")  # spy, the benchmark, joins
+result = ib.run([barbell, "infra_thesis", "pure_btc"], start="2018-01-01")  # spy, the benchmark, joins
 metrics = summary(result.returns, result.returns["spy"], result.periods_per_year)
 print(f"{result.start.date()} .. {result.end.date()} on the {result.calendar} calendar, costs {result.costs}")
 print(metrics.round(3).to_string())

@@ -3,10 +3,9 @@ lives here beyond what a chart needs (drawdown from equity, for instance)."""
 
 import pandas as pd
 import plotly.graph_objects as go
+from infrabt.engine.crises import Crisis
+from infrabt.reports.thesis import BTC, GOLD, WINDOW, Thesis
 from plotly.subplots import make_subplots
-
-from engine.crises import Crisis
-from reports.thesis import BTC, GOLD, WINDOW, Thesis
 
 PALETTE = [
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",

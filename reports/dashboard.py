@@ -10,10 +10,9 @@ from functools import cache
 
 import pandas as pd
 import plotly.graph_objects as go
+from infrabt.engine.crises import Crisis
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-
-from engine.crises import Crisis
 
 METRIC_FORMATS = {
     # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)
@@ -51,7 +50,7 @@ class Page:
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("infrabt.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -12,15 +12,14 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-
-from engine import files
-from engine.api import check_benchmark, write_csvs
-from engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
-from engine.paths import CRISES_FILE
-from engine.result import BacktestResult
-from reports import charts, dashboard
-from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
-from reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
+from infrabt.data import files
+from infrabt.data.paths import CRISES_FILE
+from infrabt.engine.api import check_benchmark, write_csvs
+from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
+from infrabt.engine.result import BacktestResult
+from infrabt.reports import charts, dashboard
+from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
+from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 
 PACKAGES = ("infrabt", "pandas", "numpy", "vectorbt", "quantstats", "plotly", "jinja2", "exchange_calendars")
 
@@ -124,7 +123,7 @@ def data_ranges(prices: pd.DataFrame) -> dict[str, dict]:
 def _store_metadata(tickers: list[str]) -> dict[str, dict]:
     """The price cache's metadata where it can be read; a report never fails for want of it."""
     try:
-        from engine.store import PriceStore
+        from infrabt.data.store import PriceStore
 
         store = PriceStore()
         cached = set(store.tickers())  # one listing of the cache, not one per ticker
@@ -177,7 +176,7 @@ def build_page(
 
 
 def _groups(tickers) -> dict[str, str]:
-    from engine.universe import load_universe
+    from infrabt.data.universe import load_universe
 
     universe = load_universe()
     return {t: universe[t].group if t in universe else "other" for t in tickers}

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-
-from engine.files import write_text
+from infrabt.data.files import write_text
 
 # the dashboard's Jinja environment: same templates folder, autoescape, and the `fmt` filter
-from reports.dashboard import _environment, safe_json
+from infrabt.reports.dashboard import _environment, safe_json
 
 PLOTLY_FILE = "plotly.min.js"
 TOP_N = 20
@@ -44,8 +43,8 @@ def write_sweep_report(
 ) -> Path:
     """Write ``sweep.html`` (and ``plotly.min.js``, tear sheets of ``top_returns``) into the sweep's folder.
 
-    ``result`` is an ``engine.sweep.SweepResult``; ``top_returns`` the daily returns of the variants to give a
-    full tear sheet (against ``benchmark``), usually the top few by ``result.rank_by``.
+    ``result`` is a ``SweepResult``; ``top_returns`` the daily returns of the variants to give a full tear
+    sheet (against ``benchmark``), usually the top few by ``result.rank_by``.
     """
     out = Path(result.out_dir)
     write_plotly_js(out)
@@ -84,7 +83,7 @@ def write_tearsheets(result, top_returns, benchmark, out: Path) -> tuple[dict[st
     """Tear sheets for the given variants, in parallel: ({variant: relative link}, {variant: error})."""
     if top_returns is None or top_returns.empty or benchmark is None:
         return {}, {}
-    from reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
+    from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 
     # one sheet per variant against the benchmark; never one for the benchmark itself (nothing links it)
     bench = benchmark.reindex(top_returns.index).fillna(0.0).rename(str(benchmark.name))

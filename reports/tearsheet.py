@@ -13,10 +13,9 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import pandas as pd
+from infrabt.data.files import atomic_path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from engine.files import atomic_path
 
 WORKERS = 2
 _FIXES = (

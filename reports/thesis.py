@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from engine.crises import Crisis, crisis_table
+from infrabt.engine.crises import Crisis, crisis_table
 
 WINDOW = 63
 """Rolling window in trading days: a quarter, long enough to be stable, short enough to see regimes change."""
@@ -54,7 +53,7 @@ def conditional_betas(returns: pd.DataFrame, benchmark: pd.Series) -> pd.DataFra
 
 def _beta(asset: pd.Series, bench: pd.Series) -> float:
     """The engine's beta (one implementation of the formula), on a subset of days."""
-    from engine.metrics import beta
+    from infrabt.engine.metrics import beta
 
     if len(asset) < 20:  # too few days for a number anyone should read
         return np.nan

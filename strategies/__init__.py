@@ -5,11 +5,11 @@ Building blocks compose like bt's algos: a weighting (``Fixed``, ``EqualWeight``
 ``CorrelationSwitch``). See ``strategies/base.py`` for the timing convention.
 """
 
-from strategies.base import Strategy
-from strategies.loader import load_strategies
-from strategies.overlays import CorrelationSwitch, TrendFilter
-from strategies.schedules import DriftBand, Every
-from strategies.weighting import Blend, EqualWeight, Fixed, InverseVolatility
+from infrabt.strategies.base import Strategy
+from infrabt.strategies.loader import load_strategies
+from infrabt.strategies.overlays import CorrelationSwitch, TrendFilter
+from infrabt.strategies.schedules import DriftBand, Every
+from infrabt.strategies.weighting import Blend, EqualWeight, Fixed, InverseVolatility
 
 __all__ = [
     "Blend",

@@ -9,48 +9,16 @@ import dataclasses
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
-
-from engine.calendar import CALENDARS
-from engine.errors import ConfigError, StrategyError
-from engine.universe import load_universe, resolve
+from infrabt.data.calendar import CALENDARS
+from infrabt.data.errors import ConfigError, StrategyError
+from infrabt.data.universe import load_universe, resolve
+from infrabt.strategies.block import Block
+from infrabt.strategies.schedules import schedule
 
 BTC = "BTC-USD"
-
-
-class Block:
-    """A composable step (weighting, schedule, overlay): a frozen dataclass naming its sweepable fields.
-
-    ``PARAMS`` lists the fields a sweep may vary; ``Strategy.params`` collects them from all blocks.
-    ``LIMITS`` bounds numeric fields (inclusive), checked on creation, so a sweep's ``with_params`` is too.
-    """
-
-    PARAMS: ClassVar[tuple[str, ...]] = ()
-    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
-    lookback: int = 0  # days of history the block needs before its first decision (engine loads a warm-up)
-
-    def __post_init__(self) -> None:
-        for name, (low, high) in self.LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                block = type(self).__name__
-                bounds = f"[{low:g}, {high:g}]"
-                raise StrategyError(f"{block}: {name}={value!r} is outside {bounds}; pick a value inside it")
-
-    def params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.PARAMS}
-
-    def with_params(self, **values: Any) -> "Block":
-        return dataclasses.replace(self, **{k: v for k, v in values.items() if k in self.PARAMS})
-
-    def tickers(self) -> tuple[str, ...]:
-        """Tickers this block adds to the strategy's own (a fallback asset, a reference series)."""
-        return ()
-
-    def describe(self) -> str:
-        return type(self).__name__
 
 
 @dataclass(frozen=True)
@@ -81,8 +49,6 @@ class Strategy:
     tickers: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        from strategies.schedules import schedule
-
         set_field = object.__setattr__.__get__(self)
         set_field("thesis", inspect.cleandoc(self.thesis or ""))
         set_field("assets", tuple([self.assets] if isinstance(self.assets, str) else self.assets))
@@ -144,8 +110,6 @@ class Strategy:
 
         ``rebalance`` takes a schedule name or object; switching to ``"drift"`` also accepts ``tolerance``.
         """
-        from strategies.schedules import schedule
-
         rebalance = schedule(values.get("rebalance", self.rebalance)).with_params(**values)
         unknown = sorted(set(values) - set(self.params) - set(rebalance.params()))
         if unknown:

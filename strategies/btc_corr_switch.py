@@ -3,7 +3,7 @@
 Tests the "digital gold" claim: when bitcoin trades like a tech stock, hold the real thing instead.
 """
 
-from strategies import CorrelationSwitch, Fixed, Strategy
+from infrabt.strategies import CorrelationSwitch, Fixed, Strategy
 
 STRATEGY = Strategy(
     id="btc_corr_switch",

@@ -3,7 +3,7 @@
 Aims to keep most of bitcoin's upside while stepping aside in its 70-80% drawdowns.
 """
 
-from strategies import Fixed, Strategy, TrendFilter
+from infrabt.strategies import Fixed, Strategy, TrendFilter
 
 STRATEGY = Strategy(
     id="btc_trend",

@@ -4,7 +4,7 @@ BTC, ETH and SOL: a bet on the settlement layers themselves rather than on one o
 monthly rebalance after its listing (2020-04).
 """
 
-from strategies import EqualWeight, Strategy
+from infrabt.strategies import EqualWeight, Strategy
 
 STRATEGY = Strategy(
     id="crypto_majors",

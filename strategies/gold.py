@@ -2,6 +2,6 @@
 
 The old store of value that bitcoin claims to replace."""
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(id="gold", thesis=__doc__, weighting=Fixed({"GLD": 1.0}))

@@ -4,7 +4,7 @@ NVDA, AMD, AVGO, TSM, SMCI, MU, ANET, VRT, EQIX, DLR, AMZN and MSFT: whoever win
 from them.
 """
 
-from strategies import EqualWeight, Strategy
+from infrabt.strategies import EqualWeight, Strategy
 
 STRATEGY = Strategy(
     id="gpu_datacenter",

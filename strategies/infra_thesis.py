@@ -4,7 +4,7 @@ The thesis in one portfolio: whichever rail wins, the owner of all three collect
 parameter) to hold bitcoin beside the rails.
 """
 
-from strategies import Blend, Strategy
+from infrabt.strategies import Blend, Strategy
 
 STRATEGY = Strategy(
     id="infra_thesis",

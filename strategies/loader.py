@@ -6,8 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from engine.errors import StrategyError
-from strategies.base import Strategy
+from infrabt.data.errors import StrategyError
+from infrabt.strategies.base import Strategy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -16,7 +16,7 @@ def load_strategies(extra_dir: str | Path | None = None) -> dict[str, Strategy]:
     """Shipped strategies plus those in ``extra_dir``, by id; a broken module raises naming file and error."""
     found: dict[str, tuple[Strategy, Path]] = {}
     for path in _modules(PACKAGE_DIR):
-        _collect(found, path, _import(path, f"strategies.{path.stem}"), required=False)
+        _collect(found, path, _import(path, f"infrabt.strategies.{path.stem}"), required=False)
     if extra_dir is not None:
         folder = Path(extra_dir)
         if not folder.is_dir():
@@ -32,7 +32,7 @@ def _modules(folder: Path) -> list[Path]:
 
 def _import(path: Path, name: str):
     try:
-        if name.startswith("strategies."):
+        if name.startswith("infrabt.strategies."):
             return importlib.import_module(name)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)

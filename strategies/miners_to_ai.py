@@ -4,7 +4,7 @@ Miners own what AI is short of: powered land, grid connections and cooling. Elev
 listings (HUT, BITF, CIFR, IREN, WULF, CORZ, GLXY) join at the first monthly rebalance after they list.
 """
 
-from strategies import EqualWeight, Strategy
+from infrabt.strategies import EqualWeight, Strategy
 
 STRATEGY = Strategy(
     id="miners_to_ai",

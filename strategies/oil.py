@@ -2,6 +2,6 @@
 
 The old energy rail: a commodity exposure to set beside the miners' power bill."""
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(id="oil", thesis=__doc__, weighting=Fixed({"USO": 1.0}))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
-
-from strategies.base import BTC, Block
+from infrabt.strategies.base import BTC
+from infrabt.strategies.block import Block
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Holds 100% BTC-USD. The yardstick every rails strategy must beat on risk-adjusted terms.
 """
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(
     id="pure_btc",

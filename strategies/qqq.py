@@ -2,6 +2,6 @@
 
 The obvious alternative to picking AI-infrastructure names one by one."""
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(id="qqq", thesis=__doc__, weighting=Fixed({"QQQ": 1.0}))

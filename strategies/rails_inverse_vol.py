@@ -3,7 +3,7 @@
 The same names as infra_thesis, but each position sized so the wild miners do not dominate the risk.
 """
 
-from strategies import InverseVolatility, Strategy
+from infrabt.strategies import InverseVolatility, Strategy
 
 STRATEGY = Strategy(
     id="rails_inverse_vol",

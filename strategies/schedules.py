@@ -10,9 +10,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-
-from engine.errors import StrategyError
-from strategies.base import Block
+from infrabt.data.errors import StrategyError
+from infrabt.strategies.block import Block
 
 PERIODS = {"daily": "D", "weekly": "W", "monthly": "M", "quarterly": "Q", "yearly": "Y"}
 

@@ -3,7 +3,7 @@
 The balanced portfolio most investors would otherwise hold.
 """
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(
     id="sixty_forty",

@@ -3,7 +3,7 @@
 The cautious way in: how much does a small, rebalanced bitcoin position change a balanced portfolio?
 """
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(
     id="sixty_forty_btc5",

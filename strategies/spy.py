@@ -2,6 +2,6 @@
 
 The default yardstick: every comparison in a run is also made against it."""
 
-from strategies import Fixed, Strategy
+from infrabt.strategies import Fixed, Strategy
 
 STRATEGY = Strategy(id="spy", thesis=__doc__, weighting=Fixed({"SPY": 1.0}))

@@ -4,7 +4,7 @@ JPM, BLK, NDAQ, GS, ICE, CME, COIN, HOOD and SCHW, monthly: the incumbents and n
 the toll when assets move on-chain. COIN and HOOD join after their 2021 listings.
 """
 
-from strategies import EqualWeight, Strategy
+from infrabt.strategies import EqualWeight, Strategy
 
 STRATEGY = Strategy(
     id="tokenization_financials",

@@ -11,9 +11,9 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-
-from engine.universe import resolve
-from strategies.base import Block, live
+from infrabt.data.universe import resolve
+from infrabt.strategies.base import live
+from infrabt.strategies.block import Block
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ def shared_prices(tmp_path_factory):
     """
     if not SHARED_PRICES.is_dir() or not any(SHARED_PRICES.glob("*.csv")):
         pytest.skip("../shared/data/prices not found: integration tests need the shared price data")
-    from engine.csv_import import import_csv
-    from engine.store import PriceStore
+    from infrabt.data.csv_import import import_csv
+    from infrabt.data.store import PriceStore
 
     root = tmp_path_factory.mktemp("shared_prices")
     import_csv([SHARED_PRICES], PriceStore(root))
@@ -34,7 +34,7 @@ def shared_prices(tmp_path_factory):
 @pytest.fixture
 def tmp_store(tmp_path, monkeypatch):
     """An empty ``PriceStore`` in a temp dir, also made the default (``INFRABT_DATA_DIR``), offline."""
-    from engine.store import PriceStore
+    from infrabt.data.store import PriceStore
 
     monkeypatch.setenv("INFRABT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("INFRABT_OFFLINE", "1")
@@ -113,13 +113,14 @@ class FakeYahoo:
 @pytest.fixture
 def fake_yahoo(monkeypatch, tmp_store):
     """Yahoo without the network: the real ``yf.download`` runs, fed by ``FakeYahoo``; sleeps recorded."""
+    import infrabt.data.yahoo
     import yfinance.multi
-
-    import engine.yahoo
 
     fake = FakeYahoo()
     monkeypatch.setattr(yfinance.multi, "Ticker", fake.ticker)
-    monkeypatch.setattr(engine.yahoo, "sleep", lambda seconds: fake.requests.append(("sleep", seconds, None)))
+    monkeypatch.setattr(
+        infrabt.data.yahoo, "sleep", lambda seconds: fake.requests.append(("sleep", seconds, None))
+    )
     return fake
 
 

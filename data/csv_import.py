@@ -1,0 +1,155 @@
+"""Import yfinance-style CSV files (``Date,Open,High,Low,Close,Adj Close,Volume``) into the price cache.
+
+This is the offline path: a folder of CSVs replaces the network. Only ``Date`` and one of ``Adj Close`` or
+``Close`` are required; ``Adj Close`` is preferred because backtests need split- and dividend-adjusted prices.
+The ticker is the file name (``BTC-USD.csv`` -> BTC-USD) and must be in data/universe.toml.
+
+All files are read and checked before any is written: one bad file aborts the import, the cache stays as it
+was.
+"""
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from infrabt.data.errors import DataError, UnknownTickerError
+from infrabt.data.paths import UNIVERSE_FILE
+from infrabt.data.store import PriceStore, write_order
+from infrabt.data.universe import load_universe
+from infrabt.data.validation import COLUMNS, check_frame
+
+
+def csv_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (a folder means its ``*.csv``) into a list of CSV files, order kept."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.csv"))
+            if not found:
+                raise DataError(f"{path} holds no .csv files; give a folder of <TICKER>.csv files")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError(f"{path} does not exist; give a CSV file or a folder of them")
+    return files
+
+
+def symbol_of(path: Path) -> str:
+    """The ticker a file holds: its name without .csv, upper-cased (``btc-usd.csv`` -> BTC-USD)."""
+    return path.stem.upper()
+
+
+def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """Parse one CSV into the cached shape plus notes for the metadata; ``DataError`` names the file."""
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot read it as CSV ({exc}); give a yfinance-style CSV") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if raw.columns[0] == "Price" and len(raw) > 1 and raw.iloc[0, 0] == "Ticker":
+        raw = _flatten_download_header(path, raw)
+    by_lower = {c.lower(): c for c in raw.columns}
+    if "date" not in by_lower:
+        raise DataError(
+            f"{path}: no Date column (found: {', '.join(raw.columns)}); the header must start "
+            f"Date,Open,High,Low,Close,Adj Close,Volume"
+        )
+    dates = _parse_dates(path, raw[by_lower["date"]])
+    notes = []
+    frame = pd.DataFrame(index=dates)
+    for column in COLUMNS:
+        if column.lower() in by_lower:
+            frame[column] = _parse_numbers(path, column, raw[by_lower[column.lower()]], dates)
+    if "Adj Close" not in frame:
+        if "Close" not in frame:
+            raise DataError(f"{path}: no Adj Close or Close column; give at least Date and Adj Close")
+        frame["Adj Close"] = frame["Close"]
+        notes.append(
+            "no Adj Close column in the CSV: Close used as the adjusted close (splits may be unadjusted)"
+        )
+    frame = frame.sort_index()  # duplicate dates are refused by check_frame, like every other write
+    missing = frame["Adj Close"].isna()
+    if missing.all():
+        raise DataError(f"{path}: every Adj Close value is empty; nothing to import")
+    if missing.any():
+        notes.append(
+            f"{int(missing.sum())} rows without a price dropped (first {frame.index[missing][0].date()})"
+        )
+        frame = frame[~missing]
+    return frame, notes
+
+
+def import_csv(
+    paths: Iterable[str | Path],
+    store: PriceStore | None = None,
+    *,
+    on_file: Callable[[Path], None] | None = None,
+) -> dict[str, dict]:
+    """Import CSV files and folders into ``store``; returns ``{ticker: metadata}`` of what was written.
+
+    Every file is parsed and validated first; only then are they written (market first), atomically.
+    ``on_file`` is called after each file is parsed (the CLI advances a progress bar with it).
+    """
+    store = store or PriceStore()
+    files = csv_files(paths)
+    universe = load_universe()
+    parsed: dict[str, tuple[pd.DataFrame, list[str], Path]] = {}
+    for path in files:
+        symbol = symbol_of(path)
+        if symbol not in universe:
+            raise UnknownTickerError(
+                f"{path}: {symbol} is not in the universe; add [tickers.{symbol}] to {UNIVERSE_FILE} "
+                f"or rename the file to <TICKER>.csv"
+            )
+        if symbol in parsed:
+            raise DataError(f"{path} and {parsed[symbol][2]} are both {symbol}; import one of them")
+        frame, notes = read_price_csv(path)
+        check_frame(f"{path} ({symbol})", frame)
+        parsed[symbol] = (frame, notes, path)
+        if on_file:
+            on_file(path)
+    written = {}
+    for symbol in write_order(parsed):
+        frame, notes, path = parsed[symbol]
+        written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
+    return written
+
+
+def _flatten_download_header(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
+    """``yf.download(...).to_csv()`` writes three header rows (Price, Ticker, Date): keep the Price names."""
+    tickers = set(raw.iloc[0, 1:])
+    if len(tickers) > 1:
+        raise DataError(f"{path} holds several tickers ({', '.join(sorted(tickers))}); save one per file")
+    body = raw.iloc[2:] if raw.iloc[1, 0] == "Date" else raw.iloc[1:]
+    return body.rename(columns={"Price": "Date"}).reset_index(drop=True)
+
+
+def _parse_dates(path: Path, values: pd.Series) -> pd.DatetimeIndex:
+    """ISO dates; a time or offset after the date (``2020-01-02 00:00:00-05:00``) is ignored: local date."""
+    text = values.str.strip().str.slice(0, 10)
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{path}: cannot read the date {values.iloc[row]!r} on line {row + 2}; use YYYY-MM-DD dates"
+        )
+    return pd.DatetimeIndex(dates, name="Date").as_unit("ns")
+
+
+def _parse_numbers(path: Path, column: str, values: pd.Series, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Numbers, with empty cells as NaN; any other text is an error naming the line."""
+    text = values.str.strip()
+    numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+    bad = (numbers.isna() & (text != "")).to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{path}: {column} on {dates[row].date()} (line {row + 2}) is {values.iloc[row]!r}, "
+            f"not a number; "
+            f"fix or delete that row"
+        )
+    return numbers.to_numpy(dtype="float64")

@@ -1,0 +1,63 @@
+"""Writing files atomically: a reader, or a run killed mid-write, never sees half a file.
+
+One mechanism for every file infrabt writes (price cache, reports, sweep chunks): write a hidden
+temporary file beside the target (same filesystem), then ``os.replace`` it over the target. Hidden names
+(``.name.*.tmp``) keep a killed writer's leftovers out of every listing.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from infrabt.data.errors import ConfigError
+
+
+@contextmanager
+def atomic_path(path: "str | Path") -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``path``, on any error it is removed."""
+    path = Path(path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        os.chmod(temp, 0o644)  # world-readable, like a normally written file (mkstemp makes it 0600)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_text(path: "str | Path", text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_csv(path: "str | Path", frame: pd.DataFrame, *, index: bool = True) -> Path:
+    """Write a DataFrame as CSV atomically (ISO dates, full float precision)."""
+    return write_text(path, frame.to_csv(index=index, date_format="%Y-%m-%d"))
+
+
+def write_parquet(path: "str | Path", frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as Parquet atomically."""
+    with atomic_path(path) as temp:
+        frame.to_parquet(temp)
+    return Path(path)
+
+
+def prepare_dir(path: "str | Path") -> Path:
+    """Create an output folder and prove it is writable now, before minutes of work go into it."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write to {path}: {exc.strerror or exc}; choose a writable folder with --out"
+        ) from None
+    return path

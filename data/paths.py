@@ -1,0 +1,47 @@
+"""Where infrabt keeps its files: one place, so nothing else guesses.
+
+Files that ship with infrabt (the universe, crisis windows, the price snapshot) are package data, read through
+``importlib.resources`` so they are found in a wheel, an editable install or a tool venv alike. Files a user
+owns (the price cache, their own universe) live in the platform's user folders (``platformdirs``).
+"""
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+APP = "infrabt"
+
+
+def package_file(name: str) -> Path:
+    """A file shipped inside ``infrabt.data`` (installed as package data)."""
+    return Path(str(resources.files("infrabt.data").joinpath(name)))
+
+
+UNIVERSE_FILE = package_file("universe.toml")
+CRISES_FILE = package_file("crises.toml")
+SNAPSHOT_FILE = package_file("snapshot/prices.parquet")
+USER_UNIVERSE_NAME = "infrabt.toml"
+DEFAULT_OUT = Path("infrabt-output")
+"""The default ``--out``: a product-named folder in the current directory."""
+
+
+def data_dir() -> Path:
+    """The price cache: ``INFRABT_DATA_DIR`` if set, else the platform's user cache folder for infrabt."""
+    return Path(os.environ.get("INFRABT_DATA_DIR") or platformdirs.user_cache_dir(APP))
+
+
+def config_dir() -> Path:
+    """The user's config folder (an ``infrabt.toml`` there extends the shipped universe)."""
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def package_dir() -> Path:
+    """The installed ``infrabt`` package: ``--out`` must never point inside it."""
+    return Path(str(resources.files("infrabt"))).resolve()
+
+
+def offline_by_default() -> bool:
+    """``INFRABT_OFFLINE=1`` makes every command behave as if ``--offline`` was given."""
+    return os.environ.get("INFRABT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}

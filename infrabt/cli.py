@@ -1,0 +1,348 @@
+"""The ``infrabt`` command line: thin wrappers over the Python API, one-line errors, rich progress."""
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from infrabt.data.errors import InfrabtError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+console = Console(stderr=True)
+
+app = typer.Typer(
+    name="infrabt",
+    help="Backtest the 'own the rails' infrastructure thesis on real prices, through real crises.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Fetch, import and inspect the local price cache.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn an ``InfrabtError`` into one red line and exit code 2, instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InfrabtError as exc:
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted[/]: nothing half-written was kept.")
+            raise typer.Exit(code=130) from None
+
+    return wrapper
+
+
+# --- infrabt data ... (the price cache) ---
+
+
+def _progress() -> "Progress":
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@data_app.command("update")
+@friendly_errors
+def data_update(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers or groups (default: the whole universe).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First date; earlier than the cache: refetch.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date, inclusive (default: today).")] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).")
+    ] = False,
+) -> None:
+    """Download daily prices from Yahoo Finance into the cache (only the days not cached yet).
+
+    No network: cached prices are kept with a warning (exit 1); an uncached ticker is an error (exit 2).
+
+    Example: infrabt data update SPY BTC-USD miners --start 2018-01-01
+    """
+    from infrabt.data.yahoo import requested, update
+
+    with _progress() as progress:
+        task = progress.add_task("downloading", total=len(requested(tickers)))
+
+        def advance(batch: list[str]) -> None:
+            progress.update(task, advance=len(batch), description=f"downloaded {batch[-1]}")
+
+        report = update(tickers, start, end, offline=offline or None, on_batch=advance)
+    for symbol, meta in report.updated.items():
+        console.print(f"{symbol}: {meta['first']} .. {meta['last']} ({meta['rows']} rows)", highlight=False)
+    if report.unchanged:
+        state = "offline, nothing downloaded; cached" if report.offline else "up to date"
+        console.print(f"{state}: {' '.join(report.unchanged)}", highlight=False)
+    report.raise_for_failures()
+    if report.fell_back:
+        console.print(
+            f"[yellow]warning:[/] no network ({report.network_error}); nothing downloaded, kept the cached "
+            f"prices of {_names(report.fell_back)}. Retry `infrabt data update` when online.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@data_app.command("import")
+@friendly_errors
+def data_import(
+    paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of <TICKER>.csv files.")],
+) -> None:
+    """Import yfinance-style CSVs (Date,Open,High,Low,Close,Adj Close,Volume) into the cache, for offline use.
+
+    Only Date and Adj Close (or Close) are required; each file replaces its ticker's cached prices.
+
+    All files are checked before any is written: one bad file and the cache stays as it was.
+
+    Example: infrabt data import ../shared/data/prices
+    """
+    from infrabt.data.csv_import import csv_files, import_csv
+
+    files = csv_files(paths)
+    with _progress() as progress:
+        task = progress.add_task("checking CSVs", total=len(files))
+        written = import_csv(files, on_file=lambda path: progress.advance(task))
+    flagged = [s for s, meta in written.items() if meta["warnings"]]
+    console.print(f"imported {len(written)} tickers: {' '.join(sorted(written))}", highlight=False)
+    if flagged:
+        console.print(f"warnings for {' '.join(flagged)}: see `infrabt data check`", highlight=False)
+
+
+@data_app.command("list")
+@friendly_errors
+def data_list() -> None:
+    """Show the cached tickers: group, first and last date, rows, source and number of warnings.
+
+    Example: infrabt data list
+    """
+    from rich import box
+    from rich.table import Table
+
+    from infrabt.data.store import PriceStore
+    from infrabt.data.universe import load_universe
+
+    store, universe = PriceStore(), load_universe()
+    table = Table(box=box.SIMPLE, title=f"price cache {store.prices_dir}")
+    for column in ("ticker", "group", "first", "last", "rows", "source", "warnings"):
+        table.add_column(column, no_wrap=column != "source", justify="right" if column == "rows" else "left")
+    cached = store.tickers()
+    for symbol in cached:
+        group = universe[symbol].group if symbol in universe else "(not in universe)"
+        try:
+            meta = store.metadata(symbol)
+        except InfrabtError:
+            table.add_row(symbol, group, "", "", "", "[red]corrupt: run infrabt data check[/]", "")
+            continue
+        source = meta["source"]
+        if source.startswith("csv:"):
+            source = f"csv:{Path(source[4:]).parent.name}/{Path(source[4:]).name}"
+        table.add_row(
+            symbol, group, meta["first"], meta["last"], str(meta["rows"]), source, str(len(meta["warnings"]))
+        )
+    out = Console()
+    if not out.is_terminal:  # a pipe or a test: do not squeeze the table into 80 columns
+        out = Console(width=120)
+    out.print(table)
+    _note_uncached(cached)
+
+
+def _names(symbols: list[str], most: int = 8) -> str:
+    """A few tickers by name, many by count: a warning must stay readable."""
+    return " ".join(symbols) if len(symbols) <= most else f"{len(symbols)} tickers"
+
+
+def _note_uncached(cached: list[str]) -> None:
+    """Name the universe tickers the cache lacks, and how to get them."""
+    from infrabt.data.universe import load_universe
+
+    missing = [s for s in load_universe() if s not in cached]
+    if missing:
+        console.print(
+            f"not cached: {' '.join(missing)} (run `infrabt data update` or `infrabt data import <folder>`)",
+            highlight=False,
+        )
+
+
+@data_app.command("check")
+@friendly_errors
+def data_check() -> None:
+    """Read every cached file, re-validate it, and show the warnings kept for suspicious one-day moves.
+
+    Exit 2 if a file is corrupt or invalid (the message names the command that rebuilds it).
+
+    Warnings alone do not fail: big real moves (CLSK +387% in 2018) are flagged for a human to judge.
+
+    Example: infrabt data check
+    """
+    from infrabt.data.errors import CacheCorruptError
+    from infrabt.data.store import PriceStore
+    from infrabt.data.validation import check_frame
+
+    store = PriceStore()
+    broken = []
+    for symbol in store.tickers():
+        try:
+            check_frame(symbol, store.read(symbol))
+            meta = store.metadata(symbol)
+        except InfrabtError as exc:
+            console.print(f"[red]{symbol}[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+            broken.append(symbol)
+            continue
+        for warning in meta["warnings"]:
+            console.print(f"[yellow]{symbol}[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+    checked = len(store.tickers())
+    if broken:
+        names = " ".join(broken)
+        raise CacheCorruptError(
+            f"{len(broken)} of {checked} cached files are corrupt or invalid ({names}); rebuild with "
+            f"`infrabt data update {names}` or `infrabt data import <folder with their CSVs>`"
+        )
+    console.print(f"{checked} cached tickers checked: all readable and valid", highlight=False)
+    _note_uncached(store.tickers())
+
+
+# --- infrabt strategies / run (the backtest) ---
+
+StrategiesDir = Annotated[
+    Path | None, typer.Option("--strategies-dir", help="A folder of your own strategy modules (added).")
+]
+
+
+@app.command("strategies")
+@friendly_errors
+def strategies_list(strategies_dir: StrategiesDir = None) -> None:
+    """List the strategies a run can use: id, thesis, assets, rule."""
+    from rich.table import Table
+
+    from infrabt.strategies import load_strategies
+
+    table = Table(show_lines=True)
+    for column in ("id", "thesis", "assets", "rule"):
+        table.add_column(column, overflow="fold")
+    for strategy in load_strategies(strategies_dir).values():
+        table.add_row(strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+    Console().print(table)
+
+
+@app.command("run")
+@friendly_errors
+def run_backtest(
+    ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2018-01-01",
+    end: Annotated[str | None, typer.Option(help="Last day (default: the last cached date).")] = None,
+    fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
+    slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports/output"),
+    strategies_dir: StrategiesDir = None,
+    calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
+    benchmark: Annotated[str, typer.Option(help="Strategy id to compare against (always run).")] = "spy",
+    crises: Annotated[Path | None, typer.Option(help="Extra crisis windows (TOML) for the report.")] = None,
+    tearsheets: Annotated[bool, typer.Option(help="Write a quantstats tear sheet per strategy.")] = True,
+) -> None:
+    """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
+    from infrabt.data.errors import StrategyError
+    from infrabt.data.files import prepare_dir
+    from infrabt.engine.api import run, write_csvs
+
+    if crises is not None:  # a malformed crises file, or an unwritable --out, fails before the backtest
+        from infrabt.engine.crises import load_crises
+
+        load_crises(crises)
+    prepare_dir(out)
+    with console.status("loading prices and simulating every strategy in one vectorbt call ..."):
+        result = run(
+            ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
+            offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
+        )  # fmt: skip
+    console.print(
+        f"ran {len(result.returns.columns)} strategy(ies) on the {result.calendar} calendar "
+        f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}",
+        highlight=False,
+    )
+    try:
+        from infrabt.reports import write_report
+    except ImportError:  # the reports package is optional: the CSVs are the engine's output
+        write_csvs(result, out, benchmark)
+        console.print(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}", highlight=False)
+    else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
+        index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)
+        console.print(f"wrote {index}", highlight=False)
+    if result.failures:
+        lines = "; ".join(f"{sid}: {reason}" for sid, reason in result.failures.items())
+        raise StrategyError(f"{len(result.failures)} strategies failed (the others were written): {lines}")
+
+
+@app.command("sweep")
+@friendly_errors
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],
+    out: Annotated[Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.")],
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    split: Annotated[str | None, typer.Option(help="Rank before this date, report after it.")] = None,
+    walk_forward: Annotated[bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.")] = False,
+    max_memory: Annotated[str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.")] = False,
+    tearsheets: Annotated[int, typer.Option(help="Full tear sheets for the top N variants.")] = 0,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow more than ten million variants.")] = False,
+    engine: Annotated[str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.")] = "fast",
+    limit: Annotated[int | None, typer.Option(help="Run only the first N variants (a preview).")] = None,
+) -> None:
+    """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
+    import warnings
+
+    from infrabt.engine.sweeps.sweep import run_sweep
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = run_sweep(
+            spec, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
+            scheduler=scheduler, strict=strict, offline=True if offline else None, tearsheets=tearsheets,
+            yes=yes, method=engine, limit=limit, progress=True,
+        )  # fmt: skip
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            message = escape(str(warning.message))
+            console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    reused = f", {result.chunks_reused} chunk(s) resumed" if result.chunks_reused else ""
+    best = result.top(1)
+    shown = [p for p in result.param_columns if not p.startswith("w_")][:4]
+    described = ", ".join(f"{p}={best[p].iloc[0]}" for p in shown)
+    console.print(
+        f"{result.n_variants:,} variants of {result.spec.name} in {result.seconds:.1f} s ({result.executor}"
+        f"{reused}); best by {result.rank_by}: {best.index[0]}" + (f" ({described})" if described else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"wrote {result.results_path} and {result.report}", highlight=False, soft_wrap=True)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    app()

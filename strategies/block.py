@@ -1,0 +1,39 @@
+"""The composable step every strategy is built from: a weighting, a schedule or an overlay."""
+
+import dataclasses
+from typing import Any, ClassVar
+
+from infrabt.data.errors import StrategyError
+
+
+class Block:
+    """A composable step (weighting, schedule, overlay): a frozen dataclass naming its sweepable fields.
+
+    ``PARAMS`` lists the fields a sweep may vary; ``Strategy.params`` collects them from all blocks.
+    ``LIMITS`` bounds numeric fields (inclusive), checked on creation, so a sweep's ``with_params`` is too.
+    """
+
+    PARAMS: ClassVar[tuple[str, ...]] = ()
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
+    lookback: int = 0  # days of history the block needs before its first decision (engine loads a warm-up)
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in self.LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                block = type(self).__name__
+                bounds = f"[{low:g}, {high:g}]"
+                raise StrategyError(f"{block}: {name}={value!r} is outside {bounds}; pick a value inside it")
+
+    def params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.PARAMS}
+
+    def with_params(self, **values: Any) -> "Block":
+        return dataclasses.replace(self, **{k: v for k, v in values.items() if k in self.PARAMS})
+
+    def tickers(self) -> tuple[str, ...]:
+        """Tickers this block adds to the strategy's own (a fallback asset, a reference series)."""
+        return ()
+
+    def describe(self) -> str:
+        return type(self).__name__

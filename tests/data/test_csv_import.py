@@ -1,0 +1,148 @@
+"""CSV import: a yfinance-style file, several, or a folder; a bad file is refused, the cache unchanged."""
+
+import warnings
+
+import pytest
+from infrabt.data.csv_import import import_csv, read_price_csv
+from infrabt.data.errors import DataError, UnknownTickerError
+
+HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
+
+
+def write_csv(folder, name, body, header=HEADER):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(header + body)
+    return path
+
+
+def test_folder_import_writes_every_ticker_with_csv_source(tmp_store, tmp_path):
+    folder = tmp_path / "csv"
+    write_csv(folder, "SPY.csv", "2024-01-02,,,,99,100,\n2024-01-03,,,,100,101,\n")
+    write_csv(folder, "BTC-USD.csv", "2024-01-01,1,2,1,1.5,1.5,10\n2024-01-02,1.5,2,1,1.8,1.8,12\n")
+    written = import_csv([folder], tmp_store)
+    assert sorted(written) == ["BTC-USD", "SPY"]
+    assert tmp_store.tickers() == ["BTC-USD", "SPY"]
+    spy = tmp_store.read("SPY")
+    assert spy["Adj Close"].tolist() == [100.0, 101.0]
+    assert spy["Close"].tolist() == [99.0, 100.0]
+    assert tmp_store.read("BTC-USD")["Volume"].tolist() == [10.0, 12.0]
+    assert (
+        tmp_store.metadata("SPY")["source"].startswith("csv:")
+        and "SPY.csv" in tmp_store.metadata("SPY")["source"]
+    )
+
+
+def test_single_and_several_files(tmp_store, tmp_path):
+    a = write_csv(tmp_path, "QQQ.csv", "2024-01-02,,,,1,1,\n")
+    b = write_csv(tmp_path, "GLD.csv", "2024-01-02,,,,2,2,\n")
+    assert list(import_csv([a], tmp_store)) == ["QQQ"]
+    assert sorted(import_csv([a, b], tmp_store)) == ["GLD", "QQQ"]
+
+
+def test_only_date_and_close_is_enough_and_noted(tmp_path):
+    path = write_csv(tmp_path, "TLT.csv", "2024-01-02,90\n2024-01-03,91\n", header="Date,Close\n")
+    frame, notes = read_price_csv(path)
+    assert frame["Adj Close"].tolist() == [90.0, 91.0]
+    assert "Close used as the adjusted close" in notes[0]
+
+
+def test_adj_close_is_preferred_over_close(tmp_path):
+    path = write_csv(tmp_path, "AGG.csv", "2024-01-02,50,40\n", header="Date,Close,Adj Close\n")
+    frame, notes = read_price_csv(path)
+    assert frame["Adj Close"].tolist() == [40.0]
+    assert notes == []
+
+
+def test_timestamps_with_offsets_keep_the_local_date(tmp_path):
+    path = write_csv(tmp_path, "USO.csv", "2024-01-02 00:00:00-05:00,,,,3,3,\n", header=HEADER)
+    frame, _ = read_price_csv(path)
+    assert str(frame.index[0].date()) == "2024-01-02"
+
+
+def test_unsorted_rows_are_sorted(tmp_path):
+    path = write_csv(tmp_path, "USO.csv", "2024-01-03,,,,4,4,\n2024-01-02,,,,3,3,\n")
+    frame, _ = read_price_csv(path)
+    assert frame["Adj Close"].tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "message"),
+    [
+        ("Day,Close\n", "2024-01-02,1\n", "no Date column"),
+        (HEADER, "2024-13-45,,,,1,1,\n", "cannot read the date '2024-13-45' on line 2"),
+        (HEADER, "2024-01-02,,,,1,1,\n2024-01-02,,,,2,2,\n", "duplicate date 2024-01-02"),
+        (HEADER, "2024-01-02,,,,1,abc,\n", "Adj Close on 2024-01-02 .* is 'abc', not a number"),
+        (
+            HEADER,
+            "2024-01-02,,,,1,1,\n2024-01-03,,,,1,-5,\n",
+            "Adj Close on 2024-01-03 is -5.0; prices must be positive",
+        ),
+        (HEADER, "2024-01-02,,,,0,0,\n", "prices must be positive"),
+        ("Date,Open\n", "2024-01-02,1\n", "no Adj Close or Close column"),
+    ],
+)
+def test_bad_csv_is_refused_naming_the_file_and_cache_is_unchanged(
+    tmp_store, tmp_path, header, body, message
+):
+    good = write_csv(tmp_path / "good", "NVDA.csv", "2024-01-02,,,,1,1,\n")
+    import_csv([good], tmp_store)
+    before = tmp_store.path("NVDA").read_bytes()
+    folder = tmp_path / "bad"
+    write_csv(folder, "AMD.csv", "2024-01-02,,,,1,1,\n")
+    write_csv(folder, "NVDA.csv", body, header=header)
+    with pytest.raises(DataError, match=message) as caught:
+        import_csv([folder], tmp_store)
+    assert "NVDA.csv" in str(caught.value)
+    assert tmp_store.path("NVDA").read_bytes() == before
+    assert tmp_store.tickers() == ["NVDA"], "a good file in the same import must not be written either"
+
+
+def test_missing_path_is_refused(tmp_store, tmp_path):
+    with pytest.raises(DataError, match=r"nope.csv does not exist"):
+        import_csv([tmp_path / "nope.csv"], tmp_store)
+
+
+def test_folder_without_csvs_is_refused(tmp_store, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"holds no \.csv files"):
+        import_csv([tmp_path / "empty"], tmp_store)
+
+
+def test_ticker_outside_the_universe_is_refused_with_the_fix(tmp_store, tmp_path):
+    path = write_csv(tmp_path, "AAPL.csv", "2024-01-02,,,,1,1,\n")
+    with pytest.raises(
+        UnknownTickerError, match=r"AAPL.csv: AAPL is not in the universe; add \[tickers.AAPL\]"
+    ):
+        import_csv([path], tmp_store)
+    assert tmp_store.tickers() == []
+
+
+def test_csv_written_by_yf_download_to_csv_is_understood(fake_yahoo, tmp_store, tmp_path):
+    """The three-row header (Price / Ticker / Date) that ``yf.download(...).to_csv()`` writes."""
+    import yfinance as yf
+
+    fake_yahoo.add("SPY", "2024-01-02", [100.0, 101.0])
+    with warnings.catch_warnings():  # pandas 4 deprecations inside yfinance
+        warnings.simplefilter("ignore")
+        data = yf.download(["SPY"], start="2024-01-01", auto_adjust=False, progress=False)
+    data.to_csv(tmp_path / "SPY.csv")
+    assert (tmp_path / "SPY.csv").read_text().splitlines()[1].startswith("Ticker,SPY")
+    import_csv([tmp_path / "SPY.csv"], tmp_store)
+    frame = tmp_store.read("SPY")
+    assert frame["Close"].tolist() == [100.0, 101.0]
+    assert frame["Adj Close"].tolist() == pytest.approx([98.0, 98.98])
+    assert frame["Volume"].tolist() == [1000.0, 1000.0]
+
+
+def test_byte_order_mark_from_excel_is_ignored(tmp_path):
+    path = tmp_path / "GLD.csv"
+    path.write_bytes("Date,Adj Close\n2024-01-02,5\n".encode("utf-8-sig"))
+    frame, _ = read_price_csv(path)
+    assert frame["Adj Close"].tolist() == [5.0]
+
+
+def test_header_only_csv_is_refused(tmp_path):
+    path = write_csv(tmp_path, "GLD.csv", "")
+    with pytest.raises(DataError, match=r"GLD\.csv: every Adj Close value is empty"):
+        read_price_csv(path)

@@ -1,0 +1,316 @@
+"""run_sweep on generated prices: chunking, resume, in/out-of-sample ranges, Dask, and bad input."""
+
+import json
+import warnings
+
+import infrabt.engine.sweeps.evaluate
+import pandas as pd
+import pytest
+from infrabt.data.errors import ConfigError
+from infrabt.data.prices import load_prices
+from infrabt.engine.backtest import backtest
+from infrabt.engine.result import Costs
+from infrabt.engine.sweeps.execute import plan_chunks
+from infrabt.engine.sweeps.spec import grid_variants, spec_from_dict
+from infrabt.engine.sweeps.sweep import RESULTS_FILE, code_fingerprint, run_sweep, variant_costs
+from infrabt.strategies import Fixed, Strategy
+
+TICKERS = ["SPY", "TLT", "GLD", "QQQ"]
+RANDOM = {"name": "cloud", "start": "2019-01-02", "random": {"assets": TICKERS, "count": 40, "seed": 1}}
+
+
+def results(path) -> pd.DataFrame:
+    return pd.read_parquet(path / RESULTS_FILE)
+
+
+def test_chunked_run_equals_one_chunk(sweep_store, tmp_path):
+    whole = run_sweep(RANDOM, tmp_path / "whole", workers=1, chunk_size=1000, report=False)
+    pieces = run_sweep(RANDOM, tmp_path / "pieces", workers=1, chunk_size=7, report=False)
+    assert whole.chunks_computed == 1 and pieces.chunks_computed == 6
+    pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(tmp_path / "pieces"))
+    assert len(whole.results) == 40 and whole.results.index.is_unique
+
+
+def test_worker_processes_give_the_same_results(sweep_store, tmp_path):
+    local = run_sweep(RANDOM, tmp_path / "one", workers=1, chunk_size=10, report=False)
+    pool = run_sweep(RANDOM, tmp_path / "two", workers=2, chunk_size=10, report=False)
+    pd.testing.assert_frame_equal(local.results.sort_index(), pool.results.sort_index())
+
+
+def interrupt_at_chunk(monkeypatch, n: int) -> list[str]:
+    """Make the n-th evaluated chunk raise KeyboardInterrupt (as Ctrl-C would); returns the first variant of
+    each chunk evaluated."""
+    original = infrabt.engine.sweeps.evaluate.evaluate_chunk
+    calls: list[str] = []
+
+    def crash(task, params, costs):
+        calls.append(params.index[0])
+        if len(calls) == n:
+            raise KeyboardInterrupt("simulated interruption")
+        return original(task, params, costs)
+
+    monkeypatch.setattr(infrabt.engine.sweeps.evaluate, "evaluate_chunk", crash)
+    return calls
+
+
+def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_store, tmp_path, monkeypatch):
+    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10, report=False).results
+    out = tmp_path / "interrupted"
+    calls = interrupt_at_chunk(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert not (out / RESULTS_FILE).exists()  # no half-written results
+    parts = sorted((out / ".sweep-parts").glob("*/part-*.parquet"))
+    assert len(parts) == 2
+    written = {p: p.stat().st_mtime_ns for p in parts}
+
+    calls.clear()
+    resumed = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert calls == ["v000020", "v000030"]  # only the two unfinished chunks ran
+    assert (resumed.chunks_computed, resumed.chunks_reused) == (2, 2)
+    assert {p: p.stat().st_mtime_ns for p in parts} == written
+    pd.testing.assert_frame_equal(resumed.results, reference)
+    pd.testing.assert_frame_equal(results(out), reference)
+
+
+def test_a_rerun_chunked_differently_recomputes_and_agrees(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    first = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    # chunks 0-15 and 15-30 are new; 30-40 covers the same variants as before and is reused
+    assert (again.chunks_reused, again.chunks_computed) == (1, 2)
+    pd.testing.assert_frame_equal(first.results, again.results)
+    same = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    assert (same.chunks_reused, same.chunks_computed) == (3, 0)
+
+
+def test_a_changed_spec_does_not_reuse_old_chunks(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    changed = run_sweep({**RANDOM, "fees": 0.0}, out, workers=1, chunk_size=10, report=False)
+    assert changed.chunks_reused == 0 and changed.chunks_computed == 4
+
+
+def test_parts_computed_by_other_code_are_not_reused(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    monkeypatch.setattr(
+        "infrabt.engine.sweeps.sweep.code_fingerprint", lambda: "another version of the simulation"
+    )
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert (again.chunks_reused, again.chunks_computed) == (0, 4)
+
+
+def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(sweep_store, tmp_path):
+    split = "2020-06-15"
+    sweep = run_sweep(RANDOM, tmp_path / "split", split=split, workers=1, report=False)
+    assert sweep.rank_by == "is_sharpe"
+    row = sweep.results.iloc[5]
+    weights = {t: row[f"w_{t}"] for t in TICKERS}
+
+    # the same portfolio through the engine's own backtest (vectorbt), cut by hand
+    prices = load_prices(TICKERS, start="2019-01-02", end=sweep.end)
+    strategy = Strategy(id="w", thesis="t", weighting=Fixed(weights), rebalance="monthly")
+    returns = backtest([strategy], prices, costs=Costs(), start="2019-01-02").returns["w"]
+    before, after = returns[returns.index < split], returns[returns.index >= split]
+    assert row["is_total_return"] == pytest.approx((1 + before).prod() - 1, rel=1e-9)
+    assert row["oos_total_return"] == pytest.approx((1 + after).prod() - 1, rel=1e-9)
+    assert row["total_return"] == pytest.approx((1 + returns).prod() - 1, rel=1e-9)
+    info = json.loads((tmp_path / "split" / "sweep.json").read_text())
+    assert info["split"] == split and info["variants"] == 40
+
+
+def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp_path, monkeypatch):
+    monkeypatch.setattr("infrabt.engine.sweeps.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
+    sweep = run_sweep(RANDOM, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    assert len(sweep.folds) == 2  # 2019 -> 2020, 2020 -> 2021
+    assert {"wf1_is_sharpe", "wf1_oos_total_return", "wf2_oos_sharpe"} <= set(sweep.results.columns)
+    assert sweep.folds[1][1] == pd.Timestamp("2021-01-02")
+
+
+def test_walk_forward_drops_a_last_fold_whose_test_part_is_a_stub(sweep_store, tmp_path, monkeypatch):
+    monkeypatch.setattr("infrabt.engine.sweeps.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
+    spec = {**RANDOM, "end": "2021-01-12"}  # a second fold would test on ~6 days of 2021
+    sweep = run_sweep(spec, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    assert [fold[1] for fold in sweep.folds] == [pd.Timestamp("2020-01-02")]
+    assert not any(column.startswith("wf2_") for column in sweep.results.columns)
+    with pytest.raises(ConfigError, match="--walk-forward needs at least 2 years"):
+        run_sweep({**RANDOM, "end": "2020-01-10"}, tmp_path / "short", walk_forward=True, workers=1,
+                  report=False)  # fmt: skip
+
+
+def test_an_interrupted_rerun_with_other_options_leaves_no_stale_results(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    assert {"results.parquet", "sweep.json", "sweep.html"} <= {p.name for p in out.iterdir()}
+    interrupt_at_chunk(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(RANDOM, out, workers=1, chunk_size=10, split="2020-06-15")
+    assert not {"results.parquet", "sweep.json", "sweep.html"} & {p.name for p in out.iterdir()}
+
+
+def test_the_same_sweep_rerun_keeps_its_results_while_it_resumes(sweep_store, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    before = (out / RESULTS_FILE).stat().st_mtime_ns
+    monkeypatch.setattr(
+        infrabt.engine.sweeps.evaluate, "evaluate_chunk", lambda *a: pytest.fail("nothing to recompute")
+    )
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    assert (out / RESULTS_FILE).is_file() and (out / RESULTS_FILE).stat().st_mtime_ns >= before
+
+
+def test_sweeping_costs_as_the_last_grid_key_still_fills_chunks():
+    grid = {"lookback": list(range(20, 70)), "fees": [0.0, 0.001]}  # fees last: it would vary fastest
+    spec = spec_from_dict({"strategy": "btc_trend", "grid": grid})
+    variants = grid_variants(spec)
+    assert list(variants.columns) == ["lookback", "fees"] and len(variants) == 100
+    costs = variant_costs(spec, variants)
+    chunks = plan_chunks(costs, per_variant=10_000, max_memory=2**32, workers=2)
+    assert len(chunks) <= 4
+    assert all(len({costs[i] for i in range(c.start, c.stop)}) == 1 for c in chunks)
+    assert sorted(map(tuple, variants.to_numpy().tolist())) == sorted(
+        (lookback, fee) for lookback in range(20, 70) for fee in (0.0, 0.001)
+    )
+
+
+def test_the_parts_folder_holds_only_parts(sweep_store, tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    (folder,) = (out / ".sweep-parts").iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"part-{a:09d}-{a + 10:09d}.parquet" for a in range(0, 40, 10)
+    ]
+
+
+def test_code_fingerprint_covers_result_calendar_simulate_and_library_versions(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from infrabt.engine.sweeps.sweep import fingerprinted_files
+
+    copy = tmp_path / "code"
+    copy.mkdir()
+    copies = []
+    for number, path in enumerate(fingerprinted_files()):
+        copies.append(copy / f"{number}-{path.name}")
+        copies[-1].write_bytes(path.read_bytes())
+    monkeypatch.setattr("infrabt.engine.sweeps.sweep.fingerprinted_files", lambda: copies)
+    seen = {code_fingerprint()}
+    for name in ("result.py", "calendar.py", "simulate.py"):
+        (changed,) = [path for path in copies if path.name.endswith(f"-{name}")]
+        with changed.open("a") as handle:
+            handle.write("\n# changed\n")
+        seen.add(code_fingerprint())
+    real_version = importlib.metadata.version
+    for library in ("numpy", "vectorbt"):
+        monkeypatch.setattr(
+            importlib.metadata, "version", lambda n, lib=library: "0.0-other" if n == lib else real_version(n)
+        )
+        seen.add(code_fingerprint())
+    assert len(seen) == 6
+
+
+def test_grid_over_a_strategy_parameter_and_fees(sweep_store, tmp_path):
+    spec = {
+        "strategy": "btc_trend",
+        "start": "2019-06-01",
+        "grid": {"lookback": [20, 60], "fees": [0.0, 0.01]},
+    }
+    sweep = run_sweep(spec, tmp_path / "grid", workers=1, report=False)
+    table = sweep.results.set_index(["lookback", "fees"])
+    assert len(table) == 4 and sweep.calendar == "crypto" and sweep.periods_per_year == 365
+    for lookback in (20, 60):  # fees only cost: same trades, lower return
+        assert table.loc[(lookback, 0.01), "total_return"] < table.loc[(lookback, 0.0), "total_return"]
+
+
+def test_a_drift_band_tolerance_can_be_swept_with_rebalance_drift(sweep_store, tmp_path):
+    spec = {
+        "strategy": "sixty_forty",
+        "start": "2019-03-01",
+        "grid": {"rebalance": ["drift"], "tolerance": [0.02, 0.2]},
+    }
+    sweep = run_sweep(spec, tmp_path / "drift", workers=1, report=False)
+    assert list(sweep.results["tolerance"]) == [0.02, 0.2]
+    assert sweep.results["total_return"].nunique() == 2  # the bands trade differently
+
+
+def test_vectorbt_engine_gives_the_same_results(sweep_store, tmp_path):
+    fast = run_sweep(RANDOM, tmp_path / "fast", workers=1, report=False)
+    slow = run_sweep(RANDOM, tmp_path / "vbt", workers=1, report=False, method="vectorbt")
+    numbers = fast.results.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(fast.results[numbers], slow.results[numbers], rtol=1e-9, atol=1e-12)
+
+
+def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    local = run_sweep(RANDOM, tmp_path / "local", workers=1, chunk_size=10, report=False)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as cluster:
+        on_dask = run_sweep(RANDOM, tmp_path / "dask", chunk_size=10, scheduler=cluster.scheduler_address,
+                            report=False)  # fmt: skip
+    assert on_dask.executor.startswith("dask tcp://127.0.0.1")
+    pd.testing.assert_frame_equal(local.results, on_dask.results.loc[local.results.index])
+
+
+def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_store, tmp_path):
+    address = "tcp://127.0.0.1:9"  # discard port: nothing listens
+    with pytest.warns(UserWarning, match="cannot reach the Dask scheduler"):
+        sweep = run_sweep(RANDOM, tmp_path / "fallback", workers=1, scheduler=address, report=False)
+    assert len(sweep.results) == 40 and sweep.executor == "local x1"
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        run_sweep(RANDOM, tmp_path / "strict", workers=1, scheduler=address, strict=True, report=False)
+    with pytest.warns(UserWarning, match="cannot reach the Dask scheduler at notaurl"):
+        sweep = run_sweep(RANDOM, tmp_path / "notaurl", workers=1, scheduler="notaurl", report=False)
+    assert sweep.executor == "local x1"
+
+
+@pytest.mark.parametrize(
+    ("spec", "options", "message"),
+    [
+        ({"strategy": "btc_trend", "grid": {"speed": [1, 2]}}, {}, "no parameter speed"),
+        ({"strategy": "btc_trend", "grid": {"rebalance": ["fortnightly"]}}, {}, "fortnightly"),
+        ({"strategy": "no_such", "grid": {"lookback": [1]}}, {}, "unknown strategy"),
+        (RANDOM, {"split": "2030-01-01"}, "outside the data"),
+        (RANDOM, {"split": "2018-01-01"}, "outside the data"),
+        (RANDOM, {"method": "turbo"}, "unknown sweep engine"),
+        ({**RANDOM, "random": {**RANDOM["random"], "count": 10_000_001}}, {}, "--yes"),
+        (RANDOM, {"split": "2023-01-01T00:00Z"}, "time zone"),
+        (RANDOM, {"split": "2019-02-15"}, "at least 63"),  # ~30 trading days before it
+        (RANDOM, {"split": "2021-11-15"}, "at least 63"),  # ~30 trading days from it
+        (RANDOM, {"max_memory": "inf"}, "--max-memory 'inf'"),
+        (RANDOM, {"max_memory": "1e400"}, "--max-memory '1e400'"),
+        (RANDOM, {"max_memory": "0"}, "--max-memory '0'"),
+        (RANDOM, {"max_memory": "-2GB"}, "--max-memory '-2GB'"),
+        (RANDOM, {"scheduler": "notaurl", "strict": True}, "cannot reach the Dask scheduler at notaurl"),
+        (RANDOM, {"limit": 0}, "--limit 0"),
+        (RANDOM, {"limit": -5}, "--limit -5"),
+        ({"strategy": "btc_trend", "grid": "lookback"}, {}, "grid must be a table"),
+        ({"strategy": "btc_trend", "fees": "ten bps", "grid": {"lookback": [50]}}, {}, "fees = 'ten bps'"),
+        ({"strategy": "btc_trend", "grid": {"lookback": [50], "fees": ["a"]}}, {}, "grid 'fees' = 'a'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "count": "ten"}}, {}, "count = 'ten'"),
+        ({**RANDOM, "random": 5}, {}, "random must be a table"),
+        (
+            {"strategy": "btc_trend", "grid": {"lookback": {"start": "50", "stop": 60, "step": 5}}},
+            {},
+            "range start = '50'",
+        ),
+        ({"strategy": "btc_trend", "grid": {"lookback": [-5, 50]}}, {}, "lookback ?= ?-5"),
+        ({"strategy": "btc_trend", "grid": {"lookback": [50, "abc"]}}, {}, "lookback = 'abc'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "alpha": -1}}, {}, "alpha = -1"),
+        ({**RANDOM, "start": "yesterday"}, {}, "start = 'yesterday'"),
+        ({**RANDOM, "random": {**RANDOM["random"], "assets": "SPY"}}, {}, "must be a list"),
+        ({**RANDOM, "start": "2021-01-01", "end": "2020-01-01"}, {}, "end 2020-01-01 is not after start"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(sweep_store, tmp_path, spec, options, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ConfigError, match=message):
+            run_sweep(spec, tmp_path / "bad", workers=1, report=False, **options)
+    assert not (tmp_path / "bad" / RESULTS_FILE).exists()

@@ -1,0 +1,74 @@
+"""engine.api helpers: which strategies, which calendar, how much warm-up, where the default range ends."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from infrabt.data.errors import ConfigError, StrategyError
+from infrabt.engine.api import STALE_SESSIONS, choose_calendar, common_end, select, warmup
+from infrabt.strategies import load_strategies
+
+KNOWN = load_strategies()
+
+
+def test_the_benchmark_is_always_added_and_ids_and_objects_mix():
+    chosen = select(["pure_btc", KNOWN["qqq"]], KNOWN, "spy")
+    assert [s.id for s in chosen] == ["pure_btc", "qqq", "spy"]
+    assert [s.id for s in select(None, KNOWN, "spy")] == list(KNOWN)
+
+
+def test_one_id_as_a_string_is_one_strategy_and_an_empty_benchmark_is_refused():
+    assert [s.id for s in select("qqq", KNOWN, "spy")] == ["qqq", "spy"]
+    with pytest.raises(ConfigError, match="--benchmark is empty"):
+        select(["qqq"], KNOWN, " ")
+
+
+def test_an_unknown_id_lists_the_known_ones():
+    with pytest.raises(StrategyError, match=r"unknown strategy 'nope'.*infra_thesis"):
+        select(["nope"], KNOWN, "spy")
+
+
+def test_one_calendar_for_the_run():
+    crypto_only = [KNOWN["pure_btc"], KNOWN["crypto_majors"]]
+    assert choose_calendar(crypto_only, None) == "crypto"
+    assert choose_calendar([*crypto_only, KNOWN["spy"]], None) == "equity"
+    assert choose_calendar(crypto_only, "equity") == "equity"
+    with pytest.raises(ConfigError, match="sixty_forty"):
+        choose_calendar([KNOWN["sixty_forty"]], "crypto")
+
+
+def test_warmup_covers_the_longest_lookback_in_calendar_days():
+    assert warmup([KNOWN["btc_trend"]]) >= pd.Timedelta(days=290)  # 200 NYSE sessions ~ 290 calendar days
+    assert warmup([KNOWN["spy"]]) > pd.Timedelta(days=0)  # at least the previous close
+
+
+def test_the_warmup_fills_a_lookback_so_the_first_day_is_fully_invested():
+    from infrabt.engine.backtest import backtest
+    from infrabt.engine.result import Costs
+    from infrabt.strategies import InverseVolatility, Strategy
+
+    from tests.synthetic import random_walk
+
+    prices = random_walk(["SPY", "TLT"], days=500, start="2022-01-03")
+    strategy = Strategy(id="iv", thesis="t", assets=("SPY", "TLT"), weighting=InverseVolatility(63))
+    start = prices.index[-100]
+    history = prices.loc[start - warmup([strategy]) :]  # what engine.run loads
+    result = backtest([strategy], history, "equity", Costs(fees=0.0, slippage=0.0), start=start)
+    assert result.weights["iv"].iloc[0].sum() == pytest.approx(1.0)
+
+
+def test_the_default_end_is_the_last_day_every_ticker_has_a_price():
+    index = pd.bdate_range("2024-01-01", periods=10)
+    stops = np.r_[np.arange(7.0) + 1, [np.nan] * 3]
+    prices = pd.DataFrame({"A": np.arange(10.0) + 1, "B": stops}, index=index)
+    assert common_end(prices, index[0]) == index[6]
+    prices["C"] = np.r_[[1.0], [np.nan] * 9]  # ended before the start: not a reason to cut the run short
+    assert common_end(prices, index[2]) == index[6]
+
+
+def test_a_series_that_ended_long_ago_is_a_delisting_not_a_reason_to_stop():
+    index = pd.bdate_range("2024-01-01", periods=STALE_SESSIONS + 20)
+    prices = pd.DataFrame({"A": np.arange(len(index)) + 1.0}, index=index)
+    prices["STALE"] = prices["A"].where(index <= index[-5])  # not updated for 4 days: stop the run there
+    prices["GONE"] = prices["A"].where(index <= index[5])  # delisted long before the newest: sold, run on
+    assert common_end(prices, index[0]) == index[-5]
+    assert common_end(prices.drop(columns="STALE"), index[0]) == index[-1]

@@ -1,0 +1,201 @@
+"""``infrabt data ...``: every bad input answers with one line naming the culprit and the fix, exit code 2, no
+traceback, and the cache as it was."""
+
+import pytest
+from infrabt.data.universe import load_universe
+from typer.testing import CliRunner
+from yfinance.exceptions import YFTzMissingError
+
+from infrabt.cli import app
+from tests.conftest import DNS
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, ["data", *args])
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit), "only a clean exit, never an uncaught exception"
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def snapshot(store):
+    return {p.name: p.read_bytes() for p in store.prices_dir.glob("*")} if store.prices_dir.is_dir() else {}
+
+
+@pytest.fixture
+def csv_dir(tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "SPY.csv").write_text("Date,Close,Adj Close\n2024-01-02,100,99\n2024-01-03,101,100\n")
+    (folder / "NVDA.csv").write_text("Date,Adj Close\n2024-01-02,10\n2024-01-03,11\n")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["update", "import", "list", "check"])
+def test_every_command_explains_itself_with_an_example(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: infrabt data " + command in result.output
+
+
+def test_import_then_list_and_check(tmp_store, csv_dir):
+    result = invoke("import", str(csv_dir))
+    assert result.exit_code == 0, result.output
+    assert tmp_store.tickers() == ["NVDA", "SPY"]
+    listed = invoke("list")
+    assert listed.exit_code == 0
+    rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines() if line.strip()}
+    assert rows["SPY"][1:5] == ["benchmark", "2024-01-02", "2024-01-03", "2"]
+    assert "csv:csv/SPY.csv" in rows["SPY"]
+    assert "not cached:" in listed.stderr and "QQQ" in listed.stderr
+    checked = invoke("check")
+    assert checked.exit_code == 0
+    assert "2 cached tickers checked: all readable and valid" in checked.stderr
+    assert "not cached:" in checked.stderr and "QQQ" in checked.stderr
+
+
+def test_check_shows_suspicious_move_warnings(tmp_store, make_prices):
+    tmp_store.write("CLSK", make_prices([15.0, 73.0, 35.0]), "test")
+    result = invoke("check")
+    assert result.exit_code == 0
+    assert "CLSK: 2024-01-03: +386.7% in one day" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        ("Day,Close\n2024-01-02,1\n", ["no Date column"]),
+        ("Date,Close\n02.01.2024,1\n", ["cannot read the date '02.01.2024'"]),
+        ("Date,Close\n2024-01-02,1\n2024-01-02,2\n", ["duplicate date 2024-01-02"]),
+        ("Date,Close\n2024-01-02,n/a\n", ["Close on 2024-01-02", "'n/a', not a number"]),
+        ("Date,Adj Close\n2024-01-02,-3\n", ["Adj Close on 2024-01-02 is -3.0", "positive"]),
+    ],
+)
+def test_bad_csv_is_one_line_error_and_cache_unchanged(tmp_store, csv_dir, body, fragments):
+    assert invoke("import", str(csv_dir)).exit_code == 0
+    before = snapshot(tmp_store)
+    (csv_dir / "NVDA.csv").write_text(body)
+    result = invoke("import", str(csv_dir))
+    assert_one_line_error(result, "NVDA.csv", *fragments)
+    assert snapshot(tmp_store) == before
+
+
+def test_path_that_does_not_exist(tmp_store, tmp_path):
+    assert_one_line_error(invoke("import", str(tmp_path / "missing")), "missing does not exist")
+
+
+def test_csv_for_a_ticker_outside_the_universe(tmp_store, tmp_path):
+    (tmp_path / "AAPL.csv").write_text("Date,Close\n2024-01-02,1\n")
+    assert_one_line_error(invoke("import", str(tmp_path / "AAPL.csv")), "AAPL", "universe.toml")
+    assert tmp_store.tickers() == []
+
+
+def test_unknown_ticker(tmp_store):
+    assert_one_line_error(invoke("update", "XYZ", "--offline"), "unknown ticker 'XYZ'", "universe.toml")
+
+
+def test_start_after_end(tmp_store):
+    assert_one_line_error(
+        invoke("update", "SPY", "--start", "2024-02-01", "--end", "2024-01-01"), "after --end", "swap"
+    )
+
+
+def test_ticker_yfinance_returns_empty_for(fake_yahoo, tmp_store, monkeypatch, make_prices):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("MU", make_prices([1.0, 2.0]), "test")
+    before = snapshot(tmp_store)
+    fake_yahoo.failures["MU"] = [YFTzMissingError("MU")]
+    result = invoke("update", "MU")
+    assert_one_line_error(
+        result, "yfinance returned no usable prices for MU", "no timezone found", "data import"
+    )
+    assert snapshot(tmp_store) == before
+
+
+def test_no_network_falls_back_to_the_cache_with_a_warning(fake_yahoo, tmp_store, monkeypatch, make_prices):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+    before = snapshot(tmp_store)
+    fake_yahoo.failures["SPY"] = [Exception(DNS)]
+    result = invoke("update", "SPY")
+    assert result.exit_code == 1
+    assert "warning: no network" in result.stderr and "kept the cached prices of SPY" in result.stderr
+    assert snapshot(tmp_store) == before
+
+
+def test_no_network_and_not_cached_fails_clearly(fake_yahoo, tmp_store, monkeypatch):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    fake_yahoo.failures["QQQ"] = [Exception(DNS)]
+    assert_one_line_error(invoke("update", "QQQ"), "no network", "no cached prices for QQQ", "data import")
+
+
+def test_offline_update_never_downloads(tmp_store, monkeypatch, make_prices):
+    import yfinance as yf
+
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    monkeypatch.setattr(yf, "download", lambda *a, **k: pytest.fail("--offline must not download"))
+    tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+    result = invoke("update", "SPY", "--offline")
+    assert result.exit_code == 0
+    assert "offline, nothing downloaded; cached: SPY" in result.stderr
+    assert_one_line_error(invoke("update", "QQQ", "--offline"), "offline", "infrabt data update QQQ")
+
+
+def test_update_downloads_with_a_summary(fake_yahoo, tmp_store, monkeypatch):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    fake_yahoo.add("GLD", "2024-01-02", [1.0, 2.0, 3.0])
+    result = invoke("update", "GLD", "--start", "2024-01-01", "--end", "2024-01-04")
+    assert result.exit_code == 0, result.output
+    assert "GLD: 2024-01-02 .. 2024-01-04 (3 rows)" in result.stderr
+    assert tmp_store.metadata("GLD")["source"] == "yfinance"
+
+
+def test_corrupt_parquet_is_reported_with_the_rebuild_command(tmp_store, make_prices):
+    tmp_store.write("TSM", make_prices([1.0, 2.0]), "test")
+    tmp_store.write("AMD", make_prices([1.0, 2.0]), "test")
+    tmp_store.path("TSM").write_bytes(b"not parquet at all")
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "TSM.parquet is corrupt" in result.stderr
+    assert "`infrabt data update TSM`" in result.stderr.splitlines()[-1]
+    listed = invoke("list")
+    assert listed.exit_code == 0 and "corrupt" in listed.stdout
+
+
+def test_shared_data_lists_all_41_tickers_with_their_true_ranges(shared_prices):
+    result = invoke("list")
+    assert result.exit_code == 0
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    universe = load_universe()
+    assert len(universe) == 41
+    assert set(universe) <= set(rows)
+    assert rows["CORZ"][2:5] == ["2024-01-24", "2026-07-13", "618"]
+    assert rows["SPY"][2:5] == ["2017-01-03", "2026-07-13", "2393"]
+    assert rows["BTC-USD"][2:5] == ["2017-01-01", "2026-06-23", "3461"]
+    assert "not cached" not in result.stderr
+
+
+def test_shared_data_ranges_match_the_sources_table(shared_prices):
+    """First, last and rows of every ticker as documented in ../shared/data/prices/SOURCES.md."""
+    from infrabt.data.store import PriceStore
+
+    from tests.conftest import SHARED_PRICES
+
+    documented = {}
+    for line in (SHARED_PRICES / "SOURCES.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) > 6 and cells[0] in load_universe():
+            documented[cells[0]] = (cells[4], cells[5], int(cells[6]))
+    assert len(documented) == 41
+    store = PriceStore()
+    for symbol, expected in documented.items():
+        meta = store.metadata(symbol)
+        assert (meta["first"], meta["last"], meta["rows"]) == expected, symbol
