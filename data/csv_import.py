@@ -2,7 +2,7 @@
 
 This is the offline path: a folder of CSVs replaces the network. Only ``Date`` and one of ``Adj Close`` or
 ``Close`` are required; ``Adj Close`` is preferred because backtests need split- and dividend-adjusted prices.
-The ticker is the file name (``BTC-USD.csv`` -> BTC-USD) and must be in data/universe.toml.
+The ticker is the file name (``BTC-USD.csv`` -> BTC-USD); any symbol may be imported (the universe is open).
 
 All files are read and checked before any is written: one bad file aborts the import, the cache stays as it
 was.
@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from infrabt.data.errors import DataError, UnknownTickerError
-from infrabt.data.paths import UNIVERSE_FILE
 from infrabt.data.store import PriceStore, write_order
-from infrabt.data.universe import load_universe
+from infrabt.data.universe import SYMBOL
 from infrabt.data.validation import COLUMNS, check_frame
 
 
@@ -95,14 +94,13 @@ def import_csv(
     """
     store = store or PriceStore()
     files = csv_files(paths)
-    universe = load_universe()
     parsed: dict[str, tuple[pd.DataFrame, list[str], Path]] = {}
     for path in files:
         symbol = symbol_of(path)
-        if symbol not in universe:
+        if not SYMBOL.match(symbol):
             raise UnknownTickerError(
-                f"{path}: {symbol} is not in the universe; add [tickers.{symbol}] to {UNIVERSE_FILE} "
-                f"or rename the file to <TICKER>.csv"
+                f"{path}: {symbol!r} is not a ticker symbol (letters, digits and . - ^ = _); "
+                f"rename the file to <TICKER>.csv"
             )
         if symbol in parsed:
             raise DataError(f"{path} and {parsed[symbol][2]} are both {symbol}; import one of them")

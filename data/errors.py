@@ -16,8 +16,8 @@ class CacheCorruptError(DataError):
     """A cached file cannot be read; the message names the file and the command that rebuilds it."""
 
 
-class UnknownTickerError(InfrabtError):
-    """A ticker is not in data/universe.toml."""
+class UnknownTickerError(DataError):
+    """A symbol or group that infrabt cannot find anywhere (not a symbol, or no prices in any source)."""
 
 
 class StrategyError(InfrabtError):
@@ -26,3 +26,7 @@ class StrategyError(InfrabtError):
 
 class ConfigError(InfrabtError):
     """A configuration file (crises, sweep spec) or an option is invalid."""
+
+
+class DataNotice(UserWarning):
+    """Not an error, but the user must know: e.g. prices come from the bundled snapshot, not from Yahoo."""

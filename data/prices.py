@@ -5,14 +5,16 @@ and after its last, forward-filled inside its life. So on the equity (NYSE) cale
 same dates, and on the 7-day crypto calendar an equity carries Friday's close over the weekend.
 """
 
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 from infrabt.data.calendar import Calendar, trading_days
-from infrabt.data.errors import DataError
+from infrabt.data.errors import DataError, DataNotice, InfrabtError, UnknownTickerError
 from infrabt.data.paths import offline_by_default
+from infrabt.data.snapshot import seed, snapshot_tickers
 from infrabt.data.store import PriceStore
-from infrabt.data.universe import resolve
+from infrabt.data.universe import did_you_mean, groups, load_universe, resolve
 
 
 def load_prices(
@@ -27,27 +29,15 @@ def load_prices(
     """Adjusted closes: index = ``calendar`` days ``start``..``end`` (named Date), columns = ``tickers``.
 
     ``tickers`` may name universe groups too (expanded in universe order). ``start``/``end`` default to the
-    earliest first and latest last cached date of the tickers. A ticker missing from the cache is downloaded
-    first when online; offline (``offline=True`` or ``INFRABT_OFFLINE=1``) it raises ``DataError`` naming the
-    fix.
+    earliest first and latest last cached date of the tickers. A ticker missing from the cache is taken from
+    the bundled snapshot, or downloaded (``ensure_cached``).
     """
     symbols = resolve([tickers] if isinstance(tickers, str) else list(tickers))
     if not symbols:
         raise DataError("no tickers asked for; name at least one ticker or group")
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
-    missing = [s for s in symbols if not store.has(s)]
-    if missing and not offline:
-        from infrabt.data.yahoo import update  # imports yfinance (slow): only when a download is needed
-
-        update(missing, store=store, offline=False).raise_for_failures()
-    missing = [s for s in symbols if not store.has(s)]
-    if missing:
-        names = " ".join(missing)
-        raise DataError(
-            f"no cached prices for {', '.join(missing)}: run `infrabt data update {names}` "
-            f"(online) or `infrabt data import <folder of CSVs>` (offline)"
-        )
+    ensure_cached(symbols, store, offline)
     closes = {s: store.read(s)["Adj Close"] for s in symbols}
     start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
     if end is None:  # a start after the newest price gives an empty panel, which the caller can name
@@ -56,6 +46,48 @@ def load_prices(
     panel = pd.DataFrame({s: align(c, days) for s, c in closes.items()}, index=days, columns=list(symbols))
     panel.index.name = "Date"
     return panel
+
+
+def ensure_cached(symbols: Sequence[str], store: PriceStore, offline: bool) -> None:
+    """Make sure every symbol is cached: seed from the bundled snapshot, then (online) fetch from Yahoo what
+    is missing and the days after the snapshot. A symbol found nowhere raises ``UnknownTickerError`` with
+    the closest known symbols; a failed update of a cached one is a ``DataNotice``, not an error."""
+    missing = [s for s in symbols if not store.has(s)]
+    if not missing:
+        return
+    seeded = seed(missing, store)
+    report = None
+    if not offline:
+        from infrabt.data.yahoo import update  # imports yfinance (slow): only when a download is needed
+
+        report = update(missing, store=store, offline=False)
+        if report.fell_back and seeded:
+            end = max(store.metadata(s)["last"] for s in seeded)
+            warnings.warn(
+                f"Yahoo unreachable: running on the bundled price snapshot, prices end {end}",
+                DataNotice,
+                stacklevel=3,
+            )
+    absent = [s for s in symbols if not store.has(s)]
+    if absent:
+        raise _not_found(absent, store, report)
+
+
+def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
+    names = " ".join(absent)
+    known = [*load_universe(), *groups(), *store.tickers(), *snapshot_tickers()]
+    hints = "".join(did_you_mean(s, known) for s in absent[:3])
+    if report is None:
+        where = "offline mode never downloads"
+    elif report.network_error:
+        where = f"Yahoo is unreachable ({report.network_error})"
+    else:
+        where = "Yahoo returned none (" + "; ".join(report.failed.get(s, "no data") for s in absent[:3]) + ")"
+    return UnknownTickerError(
+        f"no cached prices for {', '.join(absent)}: not in the cache or the bundled snapshot, and {where}"
+        f"{hints} Add prices with `infrabt data update {names}` (online) or "
+        f"`infrabt data import <CSV file or folder>` (offline)."
+    )
 
 
 def align(close: pd.Series, days: pd.DatetimeIndex) -> pd.Series:

@@ -6,7 +6,6 @@ temp file, which is ignored).
 """
 
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +15,13 @@ import pyarrow.parquet as pq
 from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.files import atomic_path
 from infrabt.data.paths import data_dir
+from infrabt.data.universe import SYMBOL
 from infrabt.data.validation import COLUMNS, check_frame, suspicious_moves
 
 MARKET = "SPY"
 """The market a stock's deep one-day drop is compared with (a drop on a crash day is not suspicious)."""
 
 _METADATA_KEY = b"infrabt"
-_SYMBOL = re.compile(r"^[A-Za-z0-9^=._-]+$")
 
 
 def rebuild_hint(symbol: str) -> str:
@@ -47,7 +46,7 @@ class PriceStore:
         return f"PriceStore({str(self.root)!r})"
 
     def path(self, symbol: str) -> Path:
-        if not _SYMBOL.match(symbol):
+        if not SYMBOL.match(symbol):
             raise DataError(f"{symbol!r} is not a ticker symbol; use letters, digits and . - ^ = _")
         return self.prices_dir / f"{symbol}.parquet"
 

@@ -1,74 +1,233 @@
-"""The universe: every ticker a strategy may name, with its group and trading calendar."""
+"""The universe: what infrabt knows about a ticker (group, name, asset class), for groups and labels.
 
+The universe is open: any Yahoo symbol can be fetched, imported and held by a strategy. The universe files
+only add metadata. They are layered, each later one merged over the earlier ones:
+
+1. ``universe.toml`` shipped with infrabt;
+2. ``infrabt.toml`` in the user's config folder (``platformdirs``);
+3. ``infrabt.toml`` in the current directory;
+4. the file named by ``--universe`` (``INFRABT_UNIVERSE``).
+
+A user file has the shipped file's shape (``[tickers.SYMBOL]`` with ``group``, ``name``, ``asset_class``,
+``note``, all optional) plus an optional ``[groups]`` table of ``name = ["SYM", ...]``. A ticker listed
+nowhere gets its calendar from its data: rows on weekends mean it trades 7 days a week.
+"""
+
+import difflib
+import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
-from infrabt.data.errors import ConfigError, UnknownTickerError
-from infrabt.data.paths import UNIVERSE_FILE
+import pandas as pd
+from infrabt.data.errors import ConfigError, InfrabtError, UnknownTickerError
+from infrabt.data.paths import UNIVERSE_FILE, USER_UNIVERSE_NAME, config_dir
 
-GROUPS = ("benchmark", "crypto", "miners", "gpu_datacenter", "tokenization")
 ASSET_CLASSES = ("crypto", "equity", "etf")
+UNLISTED = "unlisted"
+"""The group of a ticker that no universe file lists."""
+SYMBOL = re.compile(r"^[A-Za-z0-9^=._-]{1,32}$")
+"""What Yahoo symbols look like (``BTC-USD``, ``^GSPC``, ``CL=F``, ``BRK.B``); also a safe file name."""
+_CRYPTO_PAIR = re.compile(r"-(USD|USDT|USDC|EUR|GBP|BTC|ETH)$")
 
 
 @dataclass(frozen=True)
 class Ticker:
     symbol: str
-    group: str
-    name: str
-    asset_class: str
+    group: str = UNLISTED
+    name: str = ""
+    asset_class: str | None = None
+    """crypto, equity or etf; None: not declared, inferred from the data (see ``trades_weekends``)."""
     note: str = ""
 
     @property
     def trades_weekends(self) -> bool:
         """Crypto trades every UTC calendar day; equities and ETFs only on NYSE sessions."""
-        return self.asset_class == "crypto"
+        if self.asset_class is not None:
+            return self.asset_class == "crypto"
+        return inferred_weekends(self.symbol)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.symbol
+
+
+@dataclass(frozen=True)
+class Universe:
+    tickers: dict[str, Ticker]
+    groups: dict[str, tuple[str, ...]]
+    files: tuple[Path, ...]
+
+
+def universe_files() -> list[Path]:
+    """The universe files in force, shipped first, the user's after it (later ones win)."""
+    candidates = [config_dir() / USER_UNIVERSE_NAME, Path.cwd() / USER_UNIVERSE_NAME]
+    files = [UNIVERSE_FILE, *(p for p in candidates if p.is_file())]
+    explicit = os.environ.get("INFRABT_UNIVERSE")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"universe file {path} (--universe) does not exist; give a TOML file")
+        files.append(path)
+    return list(dict.fromkeys(files))
+
+
+def current() -> Universe:
+    """The merged universe; re-read when a file in force changes."""
+    files = universe_files()
+    stamps = tuple((str(p), p.stat().st_mtime_ns) for p in files)
+    return _merge(stamps)
 
 
 @cache
-def load_universe(path: Path = UNIVERSE_FILE) -> dict[str, Ticker]:
-    """Read ``universe.toml`` into ``{symbol: Ticker}``, checking groups and asset classes."""
+def _merge(stamps: tuple[tuple[str, int], ...]) -> Universe:
+    entries: dict[str, dict] = {}
+    extra_groups: dict[str, list[str]] = {}
+    for name, _ in stamps:
+        path = Path(name)
+        raw = _read(path)
+        unknown = sorted(set(raw) - {"tickers", "groups"})
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown table(s) {', '.join(unknown)}; use [tickers.SYMBOL] and [groups]"
+            )
+        for symbol, values in _table(path, raw, "tickers").items():
+            _check_entry(path, symbol, values)
+            entries.setdefault(symbol, {}).update(values)
+        for group_name, members in _table(path, raw, "groups").items():
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+                raise ConfigError(
+                    f'{path}: group {group_name} must be a list of symbols, e.g. ["SPY", "QQQ"]'
+                )
+            extra_groups.setdefault(group_name, []).extend(members)
+    tickers = {symbol: Ticker(symbol=symbol, **values) for symbol, values in entries.items()}
+    groups: dict[str, list[str]] = {}
+    for ticker in tickers.values():
+        groups.setdefault(ticker.group, []).append(ticker.symbol)
+    for group_name, members in extra_groups.items():
+        for member in members:
+            if member not in tickers:
+                files = ", ".join(n for n, _ in stamps)
+                raise ConfigError(
+                    f"group {group_name} names {member}, which no universe file lists ({files}); "
+                    f'add [tickers."{member}"] with its group and asset_class, or fix the symbol'
+                )
+        groups.setdefault(group_name, [])
+        groups[group_name].extend(m for m in members if m not in groups[group_name])
+    clash = sorted(set(groups) & set(tickers))
+    if clash:
+        raise ConfigError(f"{', '.join(clash)} is both a group and a ticker; rename the group")
+    return Universe(tickers, {g: tuple(m) for g, m in groups.items()}, tuple(Path(n) for n, _ in stamps))
+
+
+def _read(path: Path) -> dict:
     try:
-        raw = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the universe file {path}: {exc}") from exc
-    universe = {}
-    for symbol, fields in raw.get("tickers", {}).items():
-        ticker = Ticker(symbol=symbol, **fields)
-        if ticker.group not in GROUPS:
-            raise ConfigError(f"{path}: {symbol} has group {ticker.group!r}; use one of {', '.join(GROUPS)}")
-        if ticker.asset_class not in ASSET_CLASSES:
-            classes = ", ".join(ASSET_CLASSES)
-            bad = ticker.asset_class
-            raise ConfigError(f"{path}: {symbol} has asset_class {bad!r}; use one of {classes}")
-        universe[symbol] = ticker
-    return universe
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"universe file {path} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the universe file {path}: {exc}") from None
+
+
+def _table(path: Path, raw: dict, name: str) -> dict:
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {name} must be a table ([{name}...]), not {type(table).__name__}")
+    return table
+
+
+def _check_entry(path: Path, symbol: str, values) -> None:
+    allowed = {f.name for f in fields(Ticker)} - {"symbol"}
+    if not isinstance(values, dict):
+        raise ConfigError(f'{path}: tickers.{symbol} must be a table, e.g. [tickers."{symbol}"]')
+    if not SYMBOL.match(symbol):
+        raise ConfigError(f"{path}: {symbol!r} is not a ticker symbol; use letters, digits and . - ^ = _")
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{path}: tickers.{symbol} has unknown key(s) {', '.join(unknown)}; use {sorted(allowed)}"
+        )
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise ConfigError(f'{path}: tickers.{symbol}.{key} must be a string, e.g. {key} = "..."')
+    if values.get("asset_class", "equity") not in ASSET_CLASSES:
+        bad = values["asset_class"]
+        raise ConfigError(f"{path}: {symbol} has asset_class {bad!r}; use one of {', '.join(ASSET_CLASSES)}")
+
+
+def load_universe() -> dict[str, Ticker]:
+    """Every listed ticker, ``{symbol: Ticker}``, in file order."""
+    return current().tickers
+
+
+def groups() -> dict[str, tuple[str, ...]]:
+    """Group name -> its tickers, in file order."""
+    return current().groups
 
 
 def ticker(symbol: str) -> Ticker:
-    """Look one ticker up; an unknown one raises with the list of known ones."""
-    universe = load_universe()
-    try:
-        return universe[symbol]
-    except KeyError:
-        raise UnknownTickerError(
-            f"unknown ticker {symbol!r}: not in {UNIVERSE_FILE.name}. Known: {', '.join(universe)}. "
-            f"Add it to {UNIVERSE_FILE} to use it."
-        ) from None
+    """What the universe says of ``symbol``; a valid symbol listed nowhere is an ``unlisted`` ticker."""
+    listed = load_universe().get(symbol)
+    if listed is not None:
+        return listed
+    check_symbol(symbol)
+    return Ticker(symbol)
 
 
 def group(name: str) -> tuple[str, ...]:
     """Tickers of one group, in universe order."""
-    if name not in GROUPS:
-        raise UnknownTickerError(f"unknown group {name!r}; use one of {', '.join(GROUPS)}")
-    return tuple(t.symbol for t in load_universe().values() if t.group == name)
+    known = groups()
+    if name not in known:
+        raise UnknownTickerError(f"unknown group {name!r}; groups: {', '.join(known)}")
+    return known[name]
 
 
 def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
-    """Expand group names to their tickers and check every ticker exists; order kept, duplicates dropped."""
+    """Expand group names to their tickers and check every symbol's form; order kept, duplicates dropped.
+
+    Any well-formed symbol passes (the universe is open): whether it has prices is settled when they load.
+    """
+    known = groups()
     out: list[str] = []
     for name in names:
-        symbols = group(name) if name in GROUPS else (ticker(name).symbol,)
+        symbols = known[name] if name in known else (ticker(name).symbol,)
         out.extend(s for s in symbols if s not in out)
     return tuple(out)
+
+
+def check_symbol(symbol: str) -> str:
+    if not isinstance(symbol, str) or not SYMBOL.match(symbol):
+        raise UnknownTickerError(
+            f"{symbol!r} is not a ticker symbol (letters, digits and . - ^ = _){did_you_mean(str(symbol))}"
+        )
+    return symbol
+
+
+def did_you_mean(symbol: str, candidates: "list[str] | None" = None) -> str:
+    """``; did you mean BTC-USD?`` for the closest known symbols or groups, else an empty string."""
+    if candidates is None:
+        candidates = [*load_universe(), *groups()]
+    by_upper = {c.upper(): c for c in candidates if c != symbol}
+    close = difflib.get_close_matches(symbol.upper(), list(by_upper), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(by_upper[c] for c in close)}?" if close else ""
+
+
+def inferred_weekends(symbol: str) -> bool:
+    """Whether an undeclared ticker trades on weekends: from its cached rows, else from its symbol's form
+    (Yahoo's crypto pairs are ``XXX-USD``) until its prices are cached."""
+    from infrabt.data.store import PriceStore
+
+    store = PriceStore()
+    if store.has(symbol):
+        try:
+            return has_weekend_rows(store.read(symbol).index)
+        except InfrabtError:  # a corrupt file is reported where its prices are read
+            pass
+    return bool(_CRYPTO_PAIR.search(symbol))
+
+
+def has_weekend_rows(index: pd.DatetimeIndex) -> bool:
+    """Rows on Saturdays or Sundays: the series trades 7 days a week."""
+    return bool((pd.DatetimeIndex(index).dayofweek >= 5).any())

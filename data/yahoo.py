@@ -28,8 +28,9 @@ import pandas as pd
 from infrabt.data.calendar import check_range
 from infrabt.data.errors import DataError
 from infrabt.data.paths import offline_by_default
+from infrabt.data.snapshot import seed
 from infrabt.data.store import PriceStore, write_order
-from infrabt.data.universe import load_universe, resolve, ticker
+from infrabt.data.universe import has_weekend_rows, load_universe, resolve, ticker
 
 DEFAULT_START = "2017-01-01"
 """First day fetched for a ticker not yet cached (the shared data starts here too)."""
@@ -125,6 +126,7 @@ def update(
                 report.failed[symbol] = "not cached, and offline mode never downloads"
         return report
 
+    seed(symbols, store)  # a fresh cache starts from the bundled snapshot: only later days are fetched
     plans = {symbol: _plan(store, symbol, start) for symbol in symbols}
     if end is not None:  # cached through ``end`` already: nothing to fetch
         done = [s for s, plan in plans.items() if plan.cached_through(pd.Timestamp(end))]
@@ -332,13 +334,19 @@ def _ticker_frame(data: pd.DataFrame | None, symbol: str) -> pd.DataFrame | None
 def _complete_days(frame: pd.DataFrame, symbol: str, now: pd.Timestamp | None) -> pd.DataFrame:
     """Drop today's row while it is still trading: an intraday price is not a close."""
     now = pd.Timestamp.now(tz="UTC") if now is None else now
-    if ticker(symbol).trades_weekends:
+    if _trades_weekends(symbol, frame):
         last_complete = now.tz_convert("UTC").normalize().tz_localize(None) - pd.Timedelta(days=1)
     else:
         local = now.tz_convert("America/New_York")
         closed = local.hour * 60 + local.minute >= 16 * 60 + 30
         last_complete = local.normalize().tz_localize(None) - pd.Timedelta(days=0 if closed else 1)
     return frame[frame.index <= last_complete]
+
+
+def _trades_weekends(symbol: str, frame: pd.DataFrame) -> bool:
+    """Declared in a universe file, else read off the fetched rows (Yahoo sends crypto on weekends)."""
+    declared = ticker(symbol)
+    return declared.trades_weekends if declared.asset_class else has_weekend_rows(frame.index)
 
 
 def _reason(symbol: str, messages: list[str]) -> str:

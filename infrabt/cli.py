@@ -3,7 +3,9 @@
 import functools
 import logging
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from infrabt.data.errors import InfrabtError
+from infrabt.data.paths import DEFAULT_OUT
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -29,6 +32,36 @@ data_app = typer.Typer(help="Fetch, import and inspect the local price cache.", 
 app.add_typer(data_app, name="data")
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from infrabt import __version__
+
+        print(f"infrabt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+    universe: Annotated[
+        Path | None,
+        typer.Option(
+            "--universe",
+            envvar="INFRABT_UNIVERSE",
+            help="Your universe TOML (tickers, groups), merged over the shipped one and any infrabt.toml.",
+        ),
+    ] = None,
+) -> None:
+    """Backtest the 'own the rails' infrastructure thesis on real prices, through real crises."""
+    if universe is not None:
+        import os
+
+        os.environ["INFRABT_UNIVERSE"] = str(universe)  # read by infrabt.data.universe, like the env var
+
+
 def friendly_errors(command: Callable) -> Callable:
     """Turn an ``InfrabtError`` into one red line and exit code 2, instead of a traceback."""
 
@@ -44,6 +77,23 @@ def friendly_errors(command: Callable) -> Callable:
             raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+@contextmanager
+def shown_warnings() -> Iterator[None]:
+    """Print the library's warnings (``DataNotice``: e.g. running on the snapshot) as one line each."""
+    from infrabt.data.errors import DataNotice
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            yield
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, UserWarning):
+                    kind = "note" if issubclass(warning.category, DataNotice) else "warning"
+                    message = escape(str(warning.message))
+                    console.print(f"[yellow]{kind}:[/] {message}", highlight=False, soft_wrap=True)
 
 
 # --- infrabt data ... (the price cache) ---
@@ -141,7 +191,7 @@ def data_list() -> None:
     from rich.table import Table
 
     from infrabt.data.store import PriceStore
-    from infrabt.data.universe import load_universe
+    from infrabt.data.universe import UNLISTED, load_universe
 
     store, universe = PriceStore(), load_universe()
     table = Table(box=box.SIMPLE, title=f"price cache {store.prices_dir}")
@@ -149,7 +199,7 @@ def data_list() -> None:
         table.add_column(column, no_wrap=column != "source", justify="right" if column == "rows" else "left")
     cached = store.tickers()
     for symbol in cached:
-        group = universe[symbol].group if symbol in universe else "(not in universe)"
+        group = universe[symbol].group if symbol in universe else UNLISTED
         try:
             meta = store.metadata(symbol)
         except InfrabtError:
@@ -255,7 +305,7 @@ def run_backtest(
     fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
     slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports/output"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
     strategies_dir: StrategiesDir = None,
     calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
     benchmark: Annotated[str, typer.Option(help="Strategy id to compare against (always run).")] = "spy",
@@ -272,7 +322,10 @@ def run_backtest(
 
         load_crises(crises)
     prepare_dir(out)
-    with console.status("loading prices and simulating every strategy in one vectorbt call ..."):
+    with (
+        shown_warnings(),
+        console.status("loading prices and simulating every strategy in one vectorbt call ..."),
+    ):
         result = run(
             ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
             offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
@@ -313,21 +366,15 @@ def sweep(
     limit: Annotated[int | None, typer.Option(help="Run only the first N variants (a preview).")] = None,
 ) -> None:
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
-    import warnings
 
     from infrabt.engine.sweeps.sweep import run_sweep
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
+    with shown_warnings():
         result = run_sweep(
             spec, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
             scheduler=scheduler, strict=strict, offline=True if offline else None, tearsheets=tearsheets,
             yes=yes, method=engine, limit=limit, progress=True,
         )  # fmt: skip
-    for warning in caught:
-        if issubclass(warning.category, UserWarning):
-            message = escape(str(warning.message))
-            console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     reused = f", {result.chunks_reused} chunk(s) resumed" if result.chunks_reused else ""
     best = result.top(1)
     shown = [p for p in result.param_columns if not p.startswith("w_")][:4]

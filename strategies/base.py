@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from infrabt.data.calendar import CALENDARS
 from infrabt.data.errors import ConfigError, StrategyError
-from infrabt.data.universe import load_universe, resolve
+from infrabt.data.universe import resolve, ticker
 from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import schedule
 
@@ -81,8 +81,7 @@ class Strategy:
 
     @property
     def crypto_only(self) -> bool:
-        universe = load_universe()
-        return all(universe[t].asset_class == "crypto" for t in self.tickers)
+        return all(ticker(t).trades_weekends for t in self.tickers)
 
     @property
     def lookback(self) -> int:

@@ -11,6 +11,13 @@ import pytest
 SHARED_PRICES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "prices"
 
 
+@pytest.fixture(autouse=True)
+def no_snapshot_by_default(monkeypatch):
+    """Unit tests see only the cache they build; the snapshot tests turn the bundled snapshot back on."""
+    monkeypatch.setenv("INFRABT_SNAPSHOT", "off")
+    monkeypatch.delenv("INFRABT_UNIVERSE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_prices(tmp_path_factory):
     """Import ../shared/data/prices once per session through the product's own CSV import; yield the data dir.

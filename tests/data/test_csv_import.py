@@ -109,11 +109,16 @@ def test_folder_without_csvs_is_refused(tmp_store, tmp_path):
         import_csv([tmp_path / "empty"], tmp_store)
 
 
-def test_ticker_outside_the_universe_is_refused_with_the_fix(tmp_store, tmp_path):
-    path = write_csv(tmp_path, "AAPL.csv", "2024-01-02,,,,1,1,\n")
-    with pytest.raises(
-        UnknownTickerError, match=r"AAPL.csv: AAPL is not in the universe; add \[tickers.AAPL\]"
-    ):
+def test_a_ticker_outside_the_shipped_universe_is_imported(tmp_store, tmp_path):
+    path = write_csv(tmp_path, "AAPL.csv", "2024-01-02,,,,1,1,\n2024-01-03,,,,2,2,\n")
+    import_csv([path], tmp_store)
+    assert tmp_store.tickers() == ["AAPL"]
+    assert tmp_store.read("AAPL")["Adj Close"].tolist() == [1.0, 2.0]
+
+
+def test_a_file_name_that_is_no_symbol_is_refused_with_the_fix(tmp_store, tmp_path):
+    path = write_csv(tmp_path, "my prices.csv", "2024-01-02,,,,1,1,\n")
+    with pytest.raises(UnknownTickerError, match=r"'MY PRICES' is not a ticker symbol.*rename the file"):
         import_csv([path], tmp_store)
     assert tmp_store.tickers() == []
 

@@ -60,14 +60,14 @@ def test_groups_expand_and_order_is_kept(small_store, make_prices):
 
 def test_missing_ticker_offline_names_the_commands(small_store):
     with pytest.raises(
-        DataError, match=r"no cached prices for AMD: run `infrabt data update AMD`.*data import"
+        DataError, match=r"no cached prices for AMD: .*offline.*`infrabt data update AMD`.*data import"
     ):
         load_prices(["NVDA", "AMD"], store=small_store, offline=True)
 
 
-def test_unknown_ticker_is_refused(small_store):
-    with pytest.raises(UnknownTickerError, match="'AAPL'"):
-        load_prices(["AAPL"], store=small_store)
+def test_a_symbol_with_no_prices_anywhere_is_refused_with_the_closest_known_ones(small_store):
+    with pytest.raises(UnknownTickerError, match=r"no cached prices for NVDAA: .*did you mean NVDA\b"):
+        load_prices(["NVDAA"], store=small_store, offline=True)
 
 
 def test_start_after_end_is_refused(small_store):

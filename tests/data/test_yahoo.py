@@ -199,10 +199,10 @@ def test_total_failure_empty_frame_from_yf_download(monkeypatch, tmp_store):
     assert tmp_store.tickers() == []
 
 
-def test_unknown_ticker_fails_before_any_download(monkeypatch, tmp_store):
+def test_a_malformed_symbol_fails_before_any_download(monkeypatch, tmp_store):
     monkeypatch.setattr(yf, "download", lambda *a, **k: pytest.fail("must not download"))
-    with pytest.raises(UnknownTickerError, match="'XYZ'"):
-        update(["XYZ"], store=tmp_store, offline=False)
+    with pytest.raises(UnknownTickerError, match="'XY Z' is not a ticker symbol"):
+        update(["XY Z"], store=tmp_store, offline=False)
 
 
 def test_start_after_end_is_refused(tmp_store):
@@ -230,5 +230,7 @@ def test_load_prices_explains_a_failed_download(fake_yahoo, tmp_store):
     from infrabt.data.prices import load_prices
 
     fake_yahoo.failures["GLD"] = [YFTzMissingError("GLD")]
-    with pytest.raises(DataError, match=r"yfinance returned no usable prices for GLD: .*no timezone found"):
+    with pytest.raises(
+        DataError, match=r"no cached prices for GLD: .*Yahoo returned none \(.*no timezone found"
+    ):
         load_prices(["GLD"], store=tmp_store, offline=False)

@@ -92,14 +92,16 @@ def test_path_that_does_not_exist(tmp_store, tmp_path):
     assert_one_line_error(invoke("import", str(tmp_path / "missing")), "missing does not exist")
 
 
-def test_csv_for_a_ticker_outside_the_universe(tmp_store, tmp_path):
+def test_csv_for_a_ticker_outside_the_universe_is_imported_and_listed(tmp_store, tmp_path):
     (tmp_path / "AAPL.csv").write_text("Date,Close\n2024-01-02,1\n")
-    assert_one_line_error(invoke("import", str(tmp_path / "AAPL.csv")), "AAPL", "universe.toml")
-    assert tmp_store.tickers() == []
+    assert invoke("import", str(tmp_path / "AAPL.csv")).exit_code == 0
+    assert tmp_store.tickers() == ["AAPL"]
+    listed = invoke("list")
+    assert "AAPL" in listed.output and "unlisted" in listed.output
 
 
 def test_unknown_ticker(tmp_store):
-    assert_one_line_error(invoke("update", "XYZ", "--offline"), "unknown ticker 'XYZ'", "universe.toml")
+    assert_one_line_error(invoke("update", "XYZ", "--offline"), "no cached prices for XYZ", "data import")
 
 
 def test_start_after_end(tmp_store):

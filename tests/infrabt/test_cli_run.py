@@ -71,7 +71,9 @@ def test_crypto_calendar_for_a_mixed_run_is_refused(cached):
 def test_broken_user_module_names_the_file(cached, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
-    (folder / "typo.py").write_text("from strategies import Strategy\nSTRATEGY = Strategy(id='x', thesis=)\n")
+    (folder / "typo.py").write_text(
+        "from infrabt.strategies import Strategy\nSTRATEGY = Strategy(id='x', thesis=)\n"
+    )
     assert_one_line_error(run("--offline", "--strategies-dir", str(folder)), "typo.py", "SyntaxError")
 
 
@@ -79,10 +81,11 @@ def test_user_strategy_naming_a_ticker_outside_the_universe(cached, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "doge.py").write_text(
-        "from strategies import Fixed, Strategy\n"
+        "from infrabt.strategies import Fixed, Strategy\n"
         "STRATEGY = Strategy(id='doge', thesis='Much wow.', weighting=Fixed({'DOGE-USD': 1.0}))\n"
     )
-    assert_one_line_error(run("doge", "--offline", "--strategies-dir", str(folder)), "doge.py", "DOGE-USD")
+    result = run("doge", "--offline", "--strategies-dir", str(folder))
+    assert_one_line_error(result, "no cached prices for DOGE-USD", "data import")
 
 
 def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
@@ -92,7 +95,7 @@ def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
     folder.mkdir()
     (folder / "greedy.py").write_text(
         "import pandas as pd\n"
-        "from strategies import Fixed, Strategy\n"
+        "from infrabt.strategies import Fixed, Strategy\n"
         "class Greedy(Strategy):\n"
         "    def target_weights(self, prices, start=None):\n"
         "        return pd.DataFrame({'QQQ': [1.5]}, index=prices.index[-30:-29])\n"

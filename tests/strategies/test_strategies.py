@@ -185,16 +185,21 @@ def test_leverage_must_be_declared():
     assert levered.params["weights"] == {"SPY": 1.5}
 
 
-def test_an_unknown_ticker_is_refused_naming_it():
+def test_a_malformed_symbol_is_refused_naming_it():
     from infrabt.data.errors import UnknownTickerError
 
-    with pytest.raises(UnknownTickerError, match="DOGE"):
-        Strategy(id="bad", thesis="t", weighting=Fixed({"DOGE": 1.0}))
+    with pytest.raises(UnknownTickerError, match="'DO GE' is not a ticker symbol"):
+        Strategy(id="bad", thesis="t", weighting=Fixed({"DO GE": 1.0}))
+
+
+def test_a_symbol_outside_the_universe_is_accepted_its_prices_are_checked_when_loaded():
+    strategy = Strategy(id="doge", thesis="t", weighting=Fixed({"DOGE-USD": 1.0}))
+    assert strategy.tickers == ("DOGE-USD",)
 
 
 def test_user_strategies_dir_adds_modules_and_names_a_broken_file(tmp_path):
     (tmp_path / "mine.py").write_text(
-        "from strategies import Fixed, Strategy\n"
+        "from infrabt.strategies import Fixed, Strategy\n"
         "STRATEGY = Strategy(id='mine', thesis='Mine.', weighting=Fixed({'QQQ': 1.0}))\n"
     )
     (tmp_path / "_helper.py").write_text("raise RuntimeError('never imported')\n")
@@ -206,7 +211,7 @@ def test_user_strategies_dir_adds_modules_and_names_a_broken_file(tmp_path):
 
 def test_a_duplicate_id_is_refused(tmp_path):
     (tmp_path / "again.py").write_text(
-        "from strategies import Fixed, Strategy\n"
+        "from infrabt.strategies import Fixed, Strategy\n"
         "STRATEGY = Strategy(id='spy', thesis='Again.', weighting=Fixed({'SPY': 1.0}))\n"
     )
     with pytest.raises(StrategyError, match="defined twice"):
