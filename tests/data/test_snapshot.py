@@ -100,3 +100,11 @@ def test_the_bundled_snapshot_equals_an_import_of_the_shared_prices(shared_price
     for symbol in imported.tickers():
         pd.testing.assert_frame_equal(seeded.read(symbol), imported.read(symbol), obj=symbol)
     assert SHARED_PRICES.is_dir()
+
+
+def test_seeding_into_a_cache_that_cannot_be_written_is_one_clear_error(small_snapshot, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(DataError, match=r"cannot write .*not-a-folder.*point INFRABT_DATA_DIR elsewhere"):
+        load_prices(["SPY"], store=PriceStore(blocked), offline=True)
+    assert blocked.read_text() == "a file where the cache folder should be"
