@@ -1,12 +1,13 @@
 """Where each strategy's return and risk came from: factor exposures, assets and sleeves, turnover and costs.
 
-From the BacktestResult only (weights the engine held, its trades and the price panel); nothing is re-simulated.
+From the BacktestResult only (weights the engine held, its trades, the price panel); nothing is re-simulated.
 
 Conventions. The weight of asset i held at the close of day t-1 earns asset i's return on day t, so a day's
-return is sum_i w[t-1, i] r[t, i] minus that day's trading costs (fees, and slippage: the fill price's distance
-from the close) over the previous day's value. Contributions to the total (compounded) return weight each day
-by the growth up to the day before, which makes them add up exactly to the total return. Contributions to risk
-are Euler's: cov(component, portfolio) / sd(portfolio), annualized; they add up exactly to the volatility.
+return is sum_i w[t-1, i] r[t, i] minus that day's trading costs (fees, and slippage: the fill price's
+distance from the close) over the previous day's value. Contributions to the total (compounded) return weight
+each day by the growth up to the day before, which makes them add up exactly to the total return.
+Contributions to risk are Euler's: cov(component, portfolio) / sd(portfolio), annualized; they add up
+exactly to the volatility.
 """
 
 import numpy as np

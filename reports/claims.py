@@ -32,7 +32,7 @@ KEYS = {"statistic", "asset", "versus", "factors", "factor", "above", "below", "
 
 @dataclass(frozen=True)
 class ClaimTest:
-    """One tested statistic of a claim. ``side`` is "above" or "below" the threshold ("" for a quoted move)."""
+    """One statistic of a claim; ``side`` is "above" or "below" the threshold ("" for a quoted move)."""
 
     statistic: str
     asset: str

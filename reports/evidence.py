@@ -95,7 +95,7 @@ def scorecard(evidence: Evidence) -> list[dict]:
 
 
 def attribution_rows(table: pd.DataFrame) -> dict:
-    """The dashboard's attribution table: factor regression, annual turnover and cost drag, top contributors."""
+    """The dashboard's attribution table: factor regression, turnover, cost drag, top contributors."""
     if table.empty:
         return {"factors": [], "rows": []}
     factors = list(dict.fromkeys(table.loc[table.measure == "beta", "item"]))

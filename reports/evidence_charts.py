@@ -1,5 +1,5 @@
 """Figures of the tested thesis: the miners' rolling loadings with the halving marked, and where each
-strategy's return and risk came from, by sleeve. Plain frames in, plotly figures out (styling from charts.py)."""
+strategy's return and risk came from, by sleeve. Plain frames in, plotly figures out (styled as charts.py)."""
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -8,8 +8,15 @@ from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values
 from infrabt.reports.pivot import ROLLING_WINDOW, Pivot
 from plotly.subplots import make_subplots
 
-SLEEVE_COLORS = {"miners": "#b279a2", "gpu_datacenter": "#4c78a8", "tokenization": "#54a24b",
-                 "crypto": "#f7931a", "benchmark": "#555555", "other": "#9d755d", COSTS: "#c62828"}  # fmt: skip
+SLEEVE_COLORS = {
+    "miners": "#b279a2",
+    "gpu_datacenter": "#4c78a8",
+    "tokenization": "#54a24b",
+    "crypto": "#f7931a",
+    "benchmark": "#555555",
+    "other": "#9d755d",
+    COSTS: "#c62828",
+}
 
 
 def pivot_chart(pivot: Pivot) -> go.Figure:
@@ -50,7 +57,8 @@ def contribution_chart(table: pd.DataFrame, measure: str, label: str) -> go.Figu
         fig.add_trace(
             go.Bar(
                 y=list(wide.index), x=wide[sleeve], name=sleeve, orientation="h",
-                marker_color=SLEEVE_COLORS.get(sleeve, "#999"), hovertemplate=f"{sleeve}: %{{x:.1%}}<extra></extra>",
+                marker_color=SLEEVE_COLORS.get(sleeve, "#999"),
+                hovertemplate=f"{sleeve}: %{{x:.1%}}<extra></extra>",
             )
         )  # fmt: skip
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11}, automargin=True)

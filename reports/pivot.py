@@ -1,8 +1,8 @@
 """The miners' pivot (claim 4 in detail): who moved from bitcoin towards AI after the halving, and when.
 
-Reads its asset group, factors and dates from the claims file's first ``loading_change`` test, so the chart and
-the table follow a user's edits. Per miner: two-factor OLS with Newey-West errors before and after the split;
-over time: rolling loadings of the basket and of each miner.
+Reads its asset group, factors and dates from the claims file's first ``loading_change`` test, so the chart
+and the table follow a user's edits. Per miner: two-factor OLS with Newey-West errors before and after the
+split; over time: rolling loadings of the basket and of each miner.
 """
 
 from dataclasses import dataclass, field, replace

@@ -47,7 +47,7 @@ def _solve_or_nan(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
 
 
 def rolling_loadings(y: pd.Series, factors: pd.DataFrame, window: int) -> pd.DataFrame:
-    """Loadings of ``y`` on ``factors`` over the last ``window`` days (statsmodels RollingOLS), days x factors."""
+    """Loadings of ``y`` on ``factors`` over the last ``window`` days (statsmodels RollingOLS)."""
     from statsmodels.regression.rolling import RollingOLS
     from statsmodels.tools.tools import add_constant
 

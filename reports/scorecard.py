@@ -15,7 +15,7 @@ import pandas as pd
 from infrabt.data.universe import GROUPS, group
 from infrabt.engine import bootstrap
 from infrabt.engine.crises import Crisis, window_rows
-from infrabt.reports.claims import Claim, Settings, ClaimTest, Thesis
+from infrabt.reports.claims import Claim, ClaimTest, Settings, Thesis
 from infrabt.reports.regression import ols_draws
 
 COLUMNS = [
@@ -45,7 +45,6 @@ class NotTested(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    statistic: str
     statement: str
     period: str
     estimate: float
@@ -100,7 +99,7 @@ def _row(claim: Claim, test: ClaimTest, inputs: Inputs) -> dict:
         outcome = STATISTICS[test.statistic](test, inputs)
     except NotTested as reason:
         statement = f"{test.statistic} of {test.asset}" + (f" vs {test.versus}" if test.versus else "")
-        return dict(zip(COLUMNS, [claim.id, statement, test.statistic, "", np.nan, np.nan, np.nan, threshold,
+        return dict(zip(COLUMNS, [claim.id, statement, label(test), "", np.nan, np.nan, np.nan, threshold,
                                   f"{NOT_TESTED}: {reason}"], strict=True))  # fmt: skip
     low, high = (np.nan, np.nan) if outcome.draws is None else inputs.interval(outcome.draws)
     verdict = "" if test.statistic == "move" else judge(low, high, threshold, test.side)
@@ -108,7 +107,7 @@ def _row(claim: Claim, test: ClaimTest, inputs: Inputs) -> dict:
     return {
         "claim": claim.id,
         "statement": outcome.statement + claimed,
-        "statistic": outcome.statistic,
+        "statistic": label(test),
         "period": outcome.period,
         "estimate": outcome.estimate,
         "ci_low": low,
@@ -116,6 +115,20 @@ def _row(claim: Claim, test: ClaimTest, inputs: Inputs) -> dict:
         "threshold": threshold,
         "verdict": verdict,
     }
+
+
+def label(test: ClaimTest) -> str:
+    """The statistic column of thesis.csv: what is measured, in words."""
+    labels = {
+        "beta_asymmetry": "downside beta - upside beta",
+        "correlation_change": "correlation change",
+        "crisis_return_gap": "mean daily return gap on crisis days",
+        "crisis_correlation": "crisis correlation, volatility-adjusted",
+        "loading_change": f"change in {test.factor} loading",
+        "sharpe_difference": "Sharpe difference",
+        "crisis_drawdown_gap": "median crisis drawdown gap",
+    }
+    return labels.get(test.statistic, test.statistic)
 
 
 def judge(low: float, high: float, threshold: float, side: str) -> str:
@@ -225,7 +238,7 @@ def beta_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     asset, market = rows.to_numpy(dtype=float).T
     draws = _beta(*_resampled(rows, inputs))
     statement = f"{test.asset}'s beta to {test.versus}"
-    return Outcome("beta", statement, _span(rows), float(_beta(asset, market)), draws)
+    return Outcome(statement, _span(rows), float(_beta(asset, market)), draws)
 
 
 def beta_asymmetry_test(test: ClaimTest, inputs: Inputs) -> Outcome:
@@ -235,7 +248,7 @@ def beta_asymmetry_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     a, m = _resampled(rows, inputs)
     draws = _masked_beta(a, m, m < 0) - _masked_beta(a, m, m > 0)
     statement = f"{test.asset}'s downside beta minus upside beta to {test.versus} (its down vs up days)"
-    return Outcome("downside beta - upside beta", statement, _span(rows), float(estimate), draws)
+    return Outcome(statement, _span(rows), float(estimate), draws)
 
 
 def correlation_change_test(test: ClaimTest, inputs: Inputs) -> Outcome:
@@ -245,7 +258,7 @@ def correlation_change_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     draws = _correlation(*_resampled(now, inputs)) - _correlation(*_resampled(base, inputs, stream=1))
     statement = f"Correlation of {test.asset} with {test.versus}, {_span(now)} minus {_span(base)}"
     period = f"{_span(base)} vs {_span(now)}"
-    return Outcome("correlation change", statement, period, float(estimate), draws)
+    return Outcome(statement, period, float(estimate), draws)
 
 
 def crisis_return_gap_test(test: ClaimTest, inputs: Inputs) -> Outcome:
@@ -262,10 +275,10 @@ def crisis_return_gap_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     draws = gap.to_numpy()[inputs.indices(len(gap))].mean(axis=-1)
     wins, covered = _window_wins(frame, inputs.windows, test.windows)
     statement = (
-        f"Mean daily return of {test.asset} minus {test.versus} on the {len(rows)} days inside the listed crises "
-        f"({test.asset} did better in {wins} of {covered} windows)"
+        f"Mean daily return of {test.asset} minus {test.versus} on the {len(rows)} days inside the listed "
+        f"crises ({test.asset} did better in {wins} of {covered} windows)"
     )
-    return Outcome("mean daily return gap on crisis days", statement, _span(rows), float(gap.mean()), draws)
+    return Outcome(statement, _span(rows), float(gap.mean()), draws)
 
 
 def _window_wins(frame: pd.DataFrame, windows: list[Crisis], chosen: tuple[str, ...]) -> tuple[int, int]:
@@ -302,15 +315,15 @@ def crisis_correlation_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     _, qm = _resampled(calm, inputs, stream=1)
     draws = forbes_rigobon(_correlation(ca, cm), cm.var(axis=-1, ddof=1), qm.var(axis=-1, ddof=1))
     statement = (
-        f"Forbes-Rigobon adjusted correlation of {test.asset} with {test.versus} on {len(crisis)} crisis days "
-        f"(raw {_correlation(a, m):.2f}; {test.versus}'s variance {m.var(ddof=1) / calm.iloc[:, 1].var():.1f}x "
-        "its calm level)"
+        f"Forbes-Rigobon adjusted correlation of {test.asset} with {test.versus} on {len(crisis)} crisis "
+        f"days (raw {_correlation(a, m):.2f}; {test.versus}'s variance "
+        f"{m.var(ddof=1) / calm.iloc[:, 1].var():.1f}x its calm level)"
     )
-    return Outcome("crisis correlation, volatility-adjusted", statement, _span(frame), float(estimate), draws)
+    return Outcome(statement, _span(frame), float(estimate), draws)
 
 
 def factor_frame(test: ClaimTest, inputs: Inputs) -> pd.DataFrame:
-    """The asset (first column) and its factors, e.g. the miners' basket, BTC and the GPU/data-center basket."""
+    """The asset (first column) and its factors: e.g. the miners' basket, BTC, the GPU/data-center basket."""
     if test.factor not in test.factors:
         raise NotTested(f"factor {test.factor} is not one of the factors {', '.join(test.factors)}")
     series = [inputs.asset(test.asset), *(inputs.asset(f) for f in test.factors)]
@@ -331,7 +344,7 @@ def loading_change_test(test: ClaimTest, inputs: Inputs) -> Outcome:
         f"({after[0][column]:.2f}) minus {_span(base)} ({before[0][column]:.2f})"
     )
     period = f"{_span(base)} vs {_span(now)}"
-    return Outcome(f"change in {test.factor} loading", statement, period, float(estimate), draws)
+    return Outcome(statement, period, float(estimate), draws)
 
 
 def loadings(rows: pd.DataFrame, inputs: Inputs, stream: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -350,7 +363,7 @@ def sharpe_difference_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     ra, rb = _resampled(rows, inputs)
     draws = bootstrap.sharpe_draws(ra, ppy) - bootstrap.sharpe_draws(rb, ppy)
     statement = f"Sharpe of {test.asset} minus Sharpe of {test.versus}"
-    return Outcome("Sharpe difference", statement, _span(rows), float(estimate), draws)
+    return Outcome(statement, _span(rows), float(estimate), draws)
 
 
 def crisis_drawdown_gap_test(test: ClaimTest, inputs: Inputs) -> Outcome:
@@ -376,7 +389,7 @@ def crisis_drawdown_gap_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     )
     period = f"{frame.index[0].date()} to {frame.index[-1].date()}"
     median_draws = np.median(np.stack(draws), axis=0)
-    return Outcome("median crisis drawdown gap", statement, period, float(np.median(gaps)), median_draws)
+    return Outcome(statement, period, float(np.median(gaps)), median_draws)
 
 
 def _drawdown(returns: np.ndarray) -> float:
@@ -393,8 +406,10 @@ def move_test(test: ClaimTest, inputs: Inputs) -> Outcome:
         raise NotTested(f"{test.asset}'s prices do not cover {_day(test.start)} to {_day(test.end)}")
     first, last = prices.index[rows[0]], prices.index[rows[1]]
     move = prices.iloc[rows[1]] / prices.iloc[rows[0]] - 1
-    statement = f"{test.asset} from the {first.date()} close to the {last.date()} close (quoted {test.threshold:+.1%})"
-    return Outcome("move", statement, f"{first.date()} to {last.date()}", float(move))
+    statement = (
+        f"{test.asset} from the {first.date()} to the {last.date()} close (quoted {test.threshold:+.1%})"
+    )
+    return Outcome(statement, f"{first.date()} to {last.date()}", float(move))
 
 
 STATISTICS: dict[str, Callable[[ClaimTest, Inputs], Outcome]] = {

@@ -9,7 +9,7 @@ import pytest
 from infrabt.data.errors import ConfigError
 from infrabt.engine import bootstrap, metrics
 from infrabt.engine.crises import Crisis
-from infrabt.reports.claims import Settings, ClaimTest, Thesis, load_claims
+from infrabt.reports.claims import ClaimTest, Settings, Thesis, load_claims
 from infrabt.reports.pivot import before_after
 from infrabt.reports.regression import hac_fit
 from infrabt.reports.scorecard import (
