@@ -48,9 +48,15 @@ def interval(draws: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
 
 
 def sharpe_draws(resampled: np.ndarray, periods_per_year: int) -> np.ndarray:
-    """Sharpe of each row (engine.metrics' definition: mean / sample std x sqrt(periods), rf 0)."""
+    """Sharpe of each row (engine.metrics' definition: mean / sample std x sqrt(periods), rf 0).
+
+    From the sum and the sum of squares: two passes over the resamples instead of four.
+    """
+    days = resampled.shape[-1]
+    total = resampled.sum(axis=-1)
+    variance = (np.einsum("...i,...i->...", resampled, resampled) - total**2 / days) / (days - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return resampled.mean(axis=-1) / resampled.std(axis=-1, ddof=1) * np.sqrt(periods_per_year)
+        return total / days / np.sqrt(np.where(variance > 0, variance, np.nan)) * np.sqrt(periods_per_year)
 
 
 def cagr_draws(resampled: np.ndarray, periods_per_year: int) -> np.ndarray:

@@ -54,10 +54,17 @@ def daily_components(result: BacktestResult, strategy: str) -> pd.DataFrame:
     The columns add up to the strategy's daily return.
     """
     weights = result.weights[strategy]
-    tickers = list(weights.columns)
-    held = weights.shift(1).fillna(0.0)  # held at the previous close; nothing before the first day
-    moves = result.prices[tickers].reindex(weights.index).pct_change(fill_method=None)
-    parts = (held * moves.where(held != 0, 0.0)).fillna(0.0)
+    held = np.zeros(weights.shape)
+    held[1:] = weights.to_numpy(dtype=float)[:-1]  # held at the previous close; nothing before the first day
+    prices = result.prices[list(weights.columns)].reindex(weights.index).to_numpy(dtype=float)
+    moves = np.zeros(weights.shape)
+    moves[1:] = prices[1:] / prices[:-1] - 1
+    with np.errstate(
+        invalid="ignore"
+    ):  # no price: nothing is held there (the engine sells at the last close)
+        parts = pd.DataFrame(
+            np.where(held != 0, held * moves, 0.0), index=weights.index, columns=weights.columns
+        )
     value_before = result.equity[strategy].shift(1).fillna(result.costs.init_cash)
     parts[COSTS] = -trading_costs(result, strategy).reindex(weights.index, fill_value=0.0) / value_before
     return parts

@@ -229,8 +229,8 @@ def _pair(test: ClaimTest, inputs: Inputs, start=None, end=None) -> pd.DataFrame
 
 def _resampled(rows: pd.DataFrame, inputs: Inputs, stream: int = 0) -> np.ndarray:
     """columns x resamples x days: the same resampled days for every column."""
-    values = rows.to_numpy(dtype=float)
-    return np.moveaxis(values[inputs.indices(len(values), stream)], -1, 0)
+    indices = inputs.indices(len(rows), stream)
+    return np.stack([column[indices] for column in rows.to_numpy(dtype=float).T])  # contiguous per column
 
 
 def beta_test(test: ClaimTest, inputs: Inputs) -> Outcome:
