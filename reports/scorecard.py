@@ -174,6 +174,11 @@ def _day(value) -> str:
     return "" if value is None else str(pd.Timestamp(value).date())
 
 
+def _owner(name: str) -> str:
+    """BTC-USD's, miners' (a group's plural name takes the apostrophe alone)."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def _names(frame: pd.DataFrame) -> str:
     return " and ".join(str(c) for c in frame.columns)
 
@@ -237,7 +242,7 @@ def beta_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     rows = _pair(test, inputs, test.start, test.end)
     asset, market = rows.to_numpy(dtype=float).T
     draws = _beta(*_resampled(rows, inputs))
-    statement = f"{test.asset}'s beta to {test.versus}"
+    statement = f"{_owner(test.asset)} beta to {test.versus}"
     return Outcome(statement, _span(rows), float(_beta(asset, market)), draws)
 
 
@@ -247,7 +252,7 @@ def beta_asymmetry_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     estimate = _masked_beta(asset, market, market < 0) - _masked_beta(asset, market, market > 0)
     a, m = _resampled(rows, inputs)
     draws = _masked_beta(a, m, m < 0) - _masked_beta(a, m, m > 0)
-    statement = f"{test.asset}'s downside beta minus upside beta to {test.versus} (its down vs up days)"
+    statement = f"{_owner(test.asset)} downside beta minus upside beta to {test.versus} (its down vs up days)"
     return Outcome(statement, _span(rows), float(estimate), draws)
 
 
@@ -316,7 +321,7 @@ def crisis_correlation_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     draws = forbes_rigobon(_correlation(ca, cm), cm.var(axis=-1, ddof=1), qm.var(axis=-1, ddof=1))
     statement = (
         f"Forbes-Rigobon adjusted correlation of {test.asset} with {test.versus} on {len(crisis)} crisis "
-        f"days (raw {_correlation(a, m):.2f}; {test.versus}'s variance "
+        f"days (raw {_correlation(a, m):.2f}; {_owner(test.versus)} variance "
         f"{m.var(ddof=1) / calm.iloc[:, 1].var():.1f}x its calm level)"
     )
     return Outcome(statement, _span(frame), float(estimate), draws)
@@ -340,8 +345,8 @@ def loading_change_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     estimate = after[0][column] - before[0][column]
     draws = after[1][:, column] - before[1][:, column]
     statement = (
-        f"{test.asset}'s loading on {test.factor} (regressed on {', '.join(test.factors)}), {_span(now)} "
-        f"({after[0][column]:.2f}) minus {_span(base)} ({before[0][column]:.2f})"
+        f"{_owner(test.asset)} loading on {test.factor} (regressed on {', '.join(test.factors)}), "
+        f"{_span(now)} ({after[0][column]:.2f}) minus {_span(base)} ({before[0][column]:.2f})"
     )
     period = f"{_span(base)} vs {_span(now)}"
     return Outcome(statement, period, float(estimate), draws)
@@ -384,8 +389,8 @@ def crisis_drawdown_gap_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     if len(used) < 3:
         raise NotTested(f"only {len(used)} listed crisis windows are covered by both {_names(frame)}")
     statement = (
-        f"Median over {len(used)} crisis windows of {test.asset}'s max drawdown minus {test.versus}'s "
-        "(above 0: shallower)"
+        f"Median over {len(used)} crisis windows of {_owner(test.asset)} max drawdown minus "
+        f"{_owner(test.versus)} (above 0: shallower)"
     )
     period = f"{frame.index[0].date()} to {frame.index[-1].date()}"
     median_draws = np.median(np.stack(draws), axis=0)
@@ -403,7 +408,7 @@ def move_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     prices = inputs.prices[test.asset].dropna()
     rows = window_rows(prices.index, test.start, test.end)
     if rows is None:
-        raise NotTested(f"{test.asset}'s prices do not cover {_day(test.start)} to {_day(test.end)}")
+        raise NotTested(f"{_owner(test.asset)} prices do not cover {_day(test.start)} to {_day(test.end)}")
     first, last = prices.index[rows[0]], prices.index[rows[1]]
     move = prices.iloc[rows[1]] / prices.iloc[rows[0]] - 1
     statement = (
