@@ -5,13 +5,13 @@ Reading only; reports/scorecard.py evaluates the claims. Errors name the file, t
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 from infrabt.data.errors import ConfigError
 from infrabt.data.paths import package_file
 from infrabt.engine import bootstrap
+from infrabt.engine.crises import _to_date
 
 THESIS_FILE = package_file("thesis.toml")
 STATISTICS = {
@@ -161,11 +161,5 @@ def _number(value, key: str, name: str) -> float:
 
 
 def _date(value, key: str, name: str) -> pd.Timestamp:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return pd.Timestamp(value)
-    if isinstance(value, str):
-        try:
-            return pd.Timestamp(date.fromisoformat(value.strip()))
-        except ValueError:
-            pass
-    raise ConfigError(f"{name}: {key} = {value!r} is not a date; write YYYY-MM-DD without quotes")
+    """The crises file's rule for dates (TOML date or ISO string, no time of day); errors name the test."""
+    return _to_date(value, lambda message: ConfigError(f"{name}: {message}"), key)

@@ -18,7 +18,7 @@ from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard, evidence
-from infrabt.reports.claims import load_claims
+from infrabt.reports.claims import THESIS_FILE, load_claims
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 
@@ -58,6 +58,7 @@ def write_report(
         metrics = write_csvs(result, out, benchmark)
         crises = crisis_table(result.returns, windows)
         run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
+        run["claims_file"] = str(claims_file or THESIS_FILE)
         files.write_csv(out / "crises.csv", crises, index=False)
         files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
         tested = evidence.gather(result, listed, claims, _groups(result.prices.columns))
