@@ -8,6 +8,8 @@ from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values
 from infrabt.reports.pivot import ROLLING_WINDOW, Pivot
 from plotly.subplots import make_subplots
 
+HALVING = pd.Timestamp("2024-04-20")
+"""Bitcoin's fourth halving: the split the shipped claims file uses for the miners' pivot."""
 SLEEVE_COLORS = {
     "miners": "#b279a2",
     "gpu_datacenter": "#4c78a8",
@@ -41,9 +43,10 @@ def pivot_chart(pivot: Pivot) -> go.Figure:
                 row=row, col=1,
             )  # fmt: skip
     split = pivot.test.start
+    label = "halving" if split == HALVING else "split"
     fig.add_vline(x=split, line={"color": "#c62828", "dash": "dash", "width": 1.5})
     fig.add_annotation(x=split, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"split {split.date()}", font={"size": 10, "color": "#c62828"})  # fmt: skip
+                       text=f"{label} {split.date()}", font={"size": 10, "color": "#c62828"})  # fmt: skip
     fig.update_yaxes(title_text=f"{ROLLING_WINDOW}-day loading")
     return _layout(fig, 600, legend={"orientation": "h", "y": -0.1, "x": 0, "font": {"size": 11}})
 
