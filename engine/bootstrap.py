@@ -8,7 +8,7 @@ reproduces, and they are drawn once per sample length and reused: statistics are
 resamples at once with numpy (a resample is a row of an index matrix).
 """
 
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ METRICS = ("cagr", "sharpe", "max_drawdown")
 """The metrics that get an interval in metrics.csv (``<metric>_ci_low``, ``<metric>_ci_high``)."""
 
 
-@cache
+@lru_cache(maxsize=16)  # a run needs ~20 lengths, the long ones repeatedly; each is 8 KB per day
 def resample_indices(
     days: int, resamples: int = RESAMPLES, mean_block: int = MEAN_BLOCK, seed: int = SEED
 ) -> np.ndarray:
