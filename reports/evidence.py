@@ -11,7 +11,7 @@ from infrabt.engine.result import BacktestResult
 from infrabt.reports.attribution import COSTS, attribution
 from infrabt.reports.claims import Thesis
 from infrabt.reports.dashboard import format_value
-from infrabt.reports.pivot import Pivot, miners_pivot
+from infrabt.reports.pivot import ROLLING_WINDOW, Pivot, miners_pivot
 from infrabt.reports.scorecard import NOT_TESTED, Inputs, claim_verdict, score
 from infrabt.reports.thesis import asset_returns
 
@@ -145,7 +145,7 @@ def add_to_page(page, evidence: Evidence) -> None:
     page.evidence = {
         "scorecard": scorecard(evidence),
         "miners": {"rows": miners_rows(evidence.pivot), "reason": evidence.pivot.reason,
-                   "test": evidence.pivot.test},
+                   "test": evidence.pivot.test, "window": ROLLING_WINDOW},
         "attribution": attribution_rows(evidence.attribution),
     }  # fmt: skip
     if evidence.pivot.rolling and any(not r.empty for r in evidence.pivot.rolling.values()):
@@ -155,5 +155,5 @@ def add_to_page(page, evidence: Evidence) -> None:
             evidence.attribution, "return_contribution", "contribution to total return"
         )
         page.figures["contribution-risk"] = evidence_charts.contribution_chart(
-            evidence.attribution, "risk_contribution", "contribution to annualized volatility"
+            evidence.attribution, "risk_contribution", "contribution to volatility (annualized)"
         )

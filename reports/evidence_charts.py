@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from infrabt.reports.attribution import COSTS
 from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values
-from infrabt.reports.pivot import ROLLING_WINDOW, Pivot
+from infrabt.reports.pivot import Pivot
 from plotly.subplots import make_subplots
 
 HALVING = pd.Timestamp("2024-04-20")
@@ -24,8 +24,7 @@ SLEEVE_COLORS = {
 def pivot_chart(pivot: Pivot) -> go.Figure:
     """Rolling loadings on each factor, one panel per factor: the basket bold, each member thin (legend)."""
     factors = list(pivot.test.factors)
-    fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=[f"loading on {f}" for f in factors])  # fmt: skip
+    fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, vertical_spacing=0.05)
     colors = iter(PALETTE * 3)
     for name, loadings in pivot.rolling.items():
         basket = name == pivot.test.asset
@@ -47,7 +46,8 @@ def pivot_chart(pivot: Pivot) -> go.Figure:
     fig.add_vline(x=split, line={"color": "#c62828", "dash": "dash", "width": 1.5})
     fig.add_annotation(x=split, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
                        text=f"{label} {split.date()}", font={"size": 10, "color": "#c62828"})  # fmt: skip
-    fig.update_yaxes(title_text=f"{ROLLING_WINDOW}-day loading")
+    for row, factor in enumerate(factors, start=1):
+        fig.update_yaxes(title_text=f"on {factor}", automargin=True, row=row, col=1)
     return _layout(fig, 600, legend={"orientation": "h", "y": -0.1, "x": 0, "font": {"size": 11}})
 
 
