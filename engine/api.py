@@ -140,14 +140,17 @@ def check_benchmark(result: BacktestResult, benchmark: str) -> None:
 
 
 def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> pd.DataFrame:
-    """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy)
-    atomically into an existing folder; returns the metrics table."""
+    """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy, with
+    bootstrap 95% intervals for CAGR, Sharpe and max drawdown) atomically into an existing folder; returns the
+    metrics table."""
     from infrabt.data.files import write_csv
+    from infrabt.engine.bootstrap import metric_intervals
     from infrabt.engine.metrics import summary
 
     check_benchmark(result, benchmark)
     out = Path(out_dir)
     metrics = summary(result.returns, result.returns[benchmark], result.periods_per_year)
+    metrics = metrics.join(metric_intervals(result.returns, result.periods_per_year))
     write_csv(out / "returns.csv", result.returns)
     write_csv(out / "metrics.csv", metrics)
     return metrics

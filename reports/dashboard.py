@@ -45,6 +45,8 @@ class Page:
     tearsheets: dict[str, str]
     tearsheet_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    """The tested thesis's sections (scorecard, miners, attribution), from reports.evidence.sections."""
 
 
 @cache
@@ -152,10 +154,11 @@ def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
     """Header and rows for the sortable table, with the best and worst value per column flagged.
 
     The benchmark takes no part in the beta and correlation ranking: its 1.00 against itself says nothing.
+    A metric with bootstrap interval columns (``<metric>_ci_low``, ``_ci_high``) shows it under its value.
     """
     columns = []
     for column in metrics.columns:
-        if not pd.api.types.is_numeric_dtype(metrics[column]):
+        if not pd.api.types.is_numeric_dtype(metrics[column]) or "_ci_" in column:
             continue
         label, kind, better = METRIC_FORMATS.get(column, (column.replace("_", " ").capitalize(), "num", 0))
         values = metrics[column].astype(float)
@@ -176,7 +179,11 @@ def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
             value = values[col["key"]]
             mark = "best" if strategy == col["best"] else "worst" if strategy == col["worst"] else ""
             sort = "" if pd.isna(value) else repr(float(value))
-            cells.append({"text": format_value(value, col["kind"]), "sort": sort, "mark": mark})
+            cell = {"text": format_value(value, col["kind"]), "sort": sort, "mark": mark, "ci": ""}
+            low, high = (values.get(f"{col['key']}_ci_{end}", math.nan) for end in ("low", "high"))
+            if pd.notna(low) and pd.notna(high):
+                cell["ci"] = f"{format_value(low, col['kind'])} to {format_value(high, col['kind'])}"
+            cells.append(cell)
         rows.append({"strategy": strategy, "cells": cells})
     return {"columns": columns, "rows": rows}
 

@@ -17,7 +17,8 @@ from infrabt.data.paths import CRISES_FILE
 from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
-from infrabt.reports import charts, dashboard
+from infrabt.reports import charts, dashboard, evidence
+from infrabt.reports.claims import THESIS_FILE, load_claims
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 
@@ -32,14 +33,16 @@ def write_report(
     crises_file: "str | Path | None" = None,
     tearsheets: bool = True,
     progress: bool = True,
+    claims_file: "str | Path | None" = None,
 ) -> Path:
-    """Write index.html, tearsheets/<id>.html, returns.csv, metrics.csv, crises.csv and run.json into
-    ``out_dir`` and return the path of index.html.
+    """Write index.html, tearsheets/<id>.html, returns.csv, metrics.csv, crises.csv, thesis.csv,
+    attribution.csv and run.json into ``out_dir`` and return the path of index.html.
 
-    Bad input fails before anything slow starts: an unknown benchmark, a malformed crises file, an unwritable
-    folder.
+    Bad input fails before anything slow starts: an unknown benchmark, a malformed crises or claims file
+    (``claims_file``, default data/thesis.toml), an unwritable folder.
     """
     check_benchmark(result, benchmark)
+    claims = load_claims(claims_file)
     listed = load_crises()
     if crises_file:
         listed += load_crises(crises_file, taken=[c.id for c in listed])
@@ -55,9 +58,14 @@ def write_report(
         metrics = write_csvs(result, out, benchmark)
         crises = crisis_table(result.returns, windows)
         run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
+        run["claims_file"] = str(claims_file or THESIS_FILE)
         files.write_csv(out / "crises.csv", crises, index=False)
         files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+        tested = evidence.gather(result, listed, claims, _groups(result.prices.columns))
+        files.write_csv(out / "thesis.csv", tested.table, index=False)
+        files.write_csv(out / "attribution.csv", tested.attribution, index=False)
         page = build_page(result, benchmark, metrics, crises, listed, windows, run)
+        evidence.add_to_page(page, tested)
     except BaseException:
         if jobs:
             jobs[0].shutdown(cancel_futures=True)

@@ -202,3 +202,43 @@ def test_tear_sheet_renders_without_console_errors(browser, report_dir):
     assert charts >= 10, f"only {charts} charts in the tear sheet"
     assert "rails vs spy" in text
     assert shot.stat().st_size > 50_000
+
+
+@pytest.fixture(scope="module")
+def evidence_dir(tmp_path_factory):
+    """A report of an engine run with miners, GPU stocks, BTC and gold: every tested-thesis section drawn."""
+    from tests.reports.test_evidence import thesis_result
+
+    out = tmp_path_factory.mktemp("evidence-report")
+    write_report(thesis_result(), out, tearsheets=False, progress=False)
+    return out
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_scorecard_miners_and_attribution_render_at_desktop_and_phone_width(browser, evidence_dir, width):
+    browser.open(evidence_dir / "index.html", width=width)
+    charts = {chart["id"]: chart for chart in browser.evaluate(CHARTS)}
+    for key in ("fig-pivot", "fig-contribution-return", "fig-contribution-risk"):
+        assert charts[key]["svgs"] > 0 and charts[key]["marks"] > 0, charts.get(key)
+    claims = browser.evaluate("document.querySelectorAll('#scorecard details.claim').length")
+    order = browser.evaluate(
+        "['scorecard', 'metrics', 'miners', 'attribution']"
+        ".map(id => document.getElementById(id).getBoundingClientRect().top)"
+    )
+    # a claim opens on click and shows its statistics; its link points at a section that exists
+    browser.evaluate("document.querySelector('#claim-4 summary').click()")
+    opened = browser.evaluate("document.querySelector('#claim-4').open")
+    rows = browser.evaluate("document.querySelectorAll('#claim-4 tbody tr').length")
+    target = browser.evaluate("document.querySelector('#claim-4 summary a').getAttribute('href')")
+    overflow = browser.evaluate(  # each new section and chart fits the window
+        "Array.from(document.querySelectorAll('#scorecard, #miners, #attribution, #miners .main-svg,"
+        " #attribution .main-svg')).map(e => e.getBoundingClientRect().right - window.innerWidth)"
+    )
+    shot = browser.screenshot(evidence_dir / f"evidence-{width}.png")
+    assert browser.errors == [], browser.errors
+    assert claims == 6 and opened and rows == 2
+    assert browser.evaluate(f"!!document.querySelector('{target}')")
+    assert order == sorted(order), order  # the scorecard opens the page
+    assert max(overflow) <= 1, f"sections wider than a {width}px window: {overflow}"
+    assert browser.evaluate("document.querySelectorAll('#metrics-table .ci').length") >= 3 * 5
+    print(f"screenshot: {shot}")

@@ -1,0 +1,126 @@
+"""The tested thesis end to end: write_report leaves thesis.csv, attribution.csv and metrics intervals, and
+the dashboard opens with the scorecard; on the shared prices, the quoted moves match the data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from infrabt.engine.backtest import backtest
+from infrabt.engine.bootstrap import METRICS
+from infrabt.engine.result import Costs
+from infrabt.reports import write_report
+from infrabt.reports.scorecard import COLUMNS
+from infrabt.strategies import Fixed, Strategy
+
+from tests.conftest import SHARED_PRICES
+
+HALVING = pd.Timestamp("2024-04-20")
+
+
+def thesis_result():
+    """An engine run on made-up prices with the thesis's structure: BTC with beta 1.6 to SPY, miners that
+    swap BTC for AI exposure at the halving, GPU stocks, gold, oil and a handful of strategies."""
+    rng = np.random.default_rng(21)
+    days = pd.bdate_range("2021-01-04", "2025-12-31", name="Date")
+    n = len(days)
+    market = rng.normal(0.0004, 0.01, n)
+    btc = 1.6 * market + rng.normal(0.001, 0.03, n)
+    ai = 1.3 * market + rng.normal(0.0006, 0.015, n)
+    after = days >= HALVING
+
+    def miner():
+        return np.where(after, 0.4, 1.4) * btc + np.where(after, 1.1, 0.1) * ai + rng.normal(0, 0.025, n)
+
+    returns = {
+        "SPY": market, "QQQ": 1.2 * market + rng.normal(0, 0.004, n), "GLD": rng.normal(0.0003, 0.009, n),
+        "USO": rng.normal(0, 0.02, n), "BTC-USD": btc, "ETH-USD": 1.2 * btc + rng.normal(0, 0.02, n),
+        "RIOT": miner(), "MARA": miner(), "NVDA": ai + rng.normal(0, 0.01, n),
+        "AMD": ai + rng.normal(0, 0.01, n), "JPM": market + rng.normal(0, 0.01, n),
+    }  # fmt: skip
+    prices = pd.DataFrame(
+        {t: 50 * np.cumprod(1 + np.clip(r, -0.5, 1)) for t, r in returns.items()}, index=days
+    )
+    strategies = [
+        Strategy(id="spy", thesis="The market.", weighting=Fixed({"SPY": 1.0})),
+        Strategy(id="pure_btc", thesis="All in bitcoin.", weighting=Fixed({"BTC-USD": 1.0})),
+        Strategy(id="infra_thesis", thesis="Own the rails.",
+                 weighting=Fixed({"RIOT": 0.2, "MARA": 0.2, "NVDA": 0.2, "AMD": 0.2, "JPM": 0.2})),
+        Strategy(id="miners_to_ai", thesis="Miners.", weighting=Fixed({"RIOT": 0.5, "MARA": 0.5})),
+        Strategy(id="gold", thesis="Gold.", weighting=Fixed({"GLD": 1.0})),
+    ]  # fmt: skip
+    return backtest(strategies, prices, "equity", Costs())
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("evidence")
+    result = thesis_result()
+    index = write_report(result, out, tearsheets=False, progress=False)
+    return result, out, index.read_text(encoding="utf-8")
+
+
+def test_thesis_csv_has_every_claim_with_the_exact_columns(written):
+    _, out, _ = written
+    thesis = pd.read_csv(out / "thesis.csv", dtype={"claim": str}, keep_default_na=False)
+    assert list(thesis.columns) == COLUMNS
+    assert list(dict.fromkeys(thesis.claim)) == ["1", "2", "3", "4", "5", "6"]
+    verdicts = thesis.set_index("statistic")["verdict"]
+    # the made-up miners swap BTC for AI at the halving: claim 4 must see it
+    assert verdicts["change in BTC-USD loading"] == "supported"
+    assert verdicts["change in gpu_datacenter loading"] == "supported"
+    # no prices before 2021: the pre-2020 comparison is not tested, and says why
+    assert verdicts["correlation change"].startswith("not tested: only 0 days")
+    quoted = thesis[thesis.claim == "6"]
+    measured = quoted[quoted.period.str.startswith("2025-04-02")]  # the 2020-21 moves are before the data
+    assert len(measured) == 5 and (measured.verdict == "").all() and (measured.ci_low == "").all()
+    assert quoted.verdict.drop(measured.index).str.startswith("not tested: SPY's prices do not").any()
+
+
+def test_attribution_csv_covers_every_strategy(written):
+    result, out, _ = written
+    table = pd.read_csv(out / "attribution.csv")
+    assert set(table.strategy) == set(result.returns.columns)
+    for strategy, own in table[table.measure == "return_contribution"].groupby("strategy"):
+        assert own.value.sum() == pytest.approx((1 + result.returns[strategy]).prod() - 1, abs=1e-9)
+
+
+def test_metrics_csv_and_table_carry_bootstrap_intervals(written):
+    _, out, page = written
+    metrics = pd.read_csv(out / "metrics.csv", index_col=0)
+    for metric in METRICS:
+        assert (metrics[f"{metric}_ci_low"] <= metrics[metric]).all()
+        assert (metrics[metric] <= metrics[f"{metric}_ci_high"]).all()
+    low, high = metrics.loc["spy", ["sharpe_ci_low", "sharpe_ci_high"]]
+    assert f'title="95% bootstrap interval: {low:.2f} to {high:.2f}"' in page
+
+
+def test_the_dashboard_opens_with_the_scorecard_and_has_the_new_sections(written):
+    _, _, page = written
+    assert page.index('id="scorecard"') < page.index('id="metrics"')
+    assert page.count('class="claim"') == 6
+    for section in ("miners", "attribution"):
+        assert f'id="{section}"' in page
+    for figure in ("pivot", "contribution-return", "contribution-risk"):
+        assert f'data-target="fig-{figure}"' in page
+
+
+def test_shared_prices_thesis_csv_tests_every_claim_and_quotes_the_data(shared_prices, tmp_path):
+    from infrabt.engine.api import run
+
+    result = run(offline=True)
+    write_report(result, tmp_path, tearsheets=False, progress=False)
+    thesis = pd.read_csv(tmp_path / "thesis.csv", dtype={"claim": str})
+    assert list(dict.fromkeys(thesis.claim)) == ["1", "2", "3", "4", "5", "6"]
+    tested = thesis[thesis.claim != "6"]
+    assert tested.verdict.isin(["supported", "not supported", "inconclusive"]).all(), tested.verdict
+    assert (tested.ci_low < tested.ci_high).all()
+    moves = thesis[thesis.claim == "6"]
+    assert moves.verdict.isna().all() and len(moves) == 8
+    covid = moves[moves.statement.str.startswith("SPY") & (moves.period == "2020-02-19 to 2020-03-23")]
+    assert round(covid.estimate.iloc[0], 3) == -0.337 and covid.threshold.iloc[0] == -0.34
+    for row in moves.itertuples():  # every move, recomputed from the source CSV files
+        ticker = row.statement.split()[0]
+        closes = pd.read_csv(SHARED_PRICES / f"{ticker}.csv", index_col="Date", parse_dates=True)["Adj Close"]
+        first, last = (pd.Timestamp(d) for d in row.period.split(" to "))
+        assert row.estimate == pytest.approx(closes[last] / closes[first] - 1, rel=1e-9), row.statement
+    attribution = pd.read_csv(tmp_path / "attribution.csv")
+    assert set(attribution.strategy) == set(result.returns.columns)
