@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from infrabt.data.universe import GROUPS, group
+from infrabt.data.universe import group, groups
 from infrabt.reports.claims import ClaimTest, Thesis
 from infrabt.reports.regression import hac_fit, rolling_loadings
 from infrabt.reports.scorecard import MIN_DAYS, Inputs, NotTested, factor_frame
@@ -41,7 +41,7 @@ def miners_pivot(thesis: Thesis, inputs: Inputs) -> Pivot:
         basket = factor_frame(test, inputs)
     except NotTested as reason:
         return Pivot(test, reason=str(reason))
-    members = [t for t in group(test.asset) if t in inputs.assets.columns] if test.asset in GROUPS else []
+    members = [t for t in group(test.asset) if t in inputs.assets.columns] if test.asset in groups() else []
     rolling = {test.asset: rolling_loadings(basket.iloc[:, 0], basket.iloc[:, 1:], ROLLING_WINDOW)}
     rows = []
     for member in members:

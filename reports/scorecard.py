@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from infrabt.data.universe import GROUPS, group
+from infrabt.data.universe import group, groups
 from infrabt.engine import bootstrap
 from infrabt.engine.crises import Crisis, window_rows
 from infrabt.reports.claims import Claim, ClaimTest, Settings, Thesis
@@ -66,7 +66,7 @@ class Inputs:
         """A ticker's returns, or a universe group's equal-weighted basket of the members in the run."""
         if name in self.assets.columns:
             return self.assets[name].rename(name)
-        if name in GROUPS:
+        if name in groups():
             members = [t for t in group(name) if t in self.assets.columns]
             if members:
                 return self.assets[members].mean(axis=1, skipna=True).rename(name)
