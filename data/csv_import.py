@@ -16,7 +16,7 @@ import pandas as pd
 from infrabt.data.errors import DataError, UnknownTickerError
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
-from infrabt.data.validation import COLUMNS, check_frame
+from infrabt.data.validation import COLUMNS, FIRST_DAY, check_frame, last_valid_day
 
 
 def csv_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -134,6 +134,13 @@ def _parse_dates(path: Path, values: pd.Series) -> pd.DatetimeIndex:
         row = int(np.argmax(bad))
         raise DataError(
             f"{path}: cannot read the date {values.iloc[row]!r} on line {row + 2}; use YYYY-MM-DD dates"
+        )
+    outside = ((dates < FIRST_DAY) | (dates > last_valid_day())).to_numpy()
+    if outside.any():  # before 1900 or after today: a typo, and 0001 or 9999 do not even fit the cache
+        row = int(np.argmax(outside))
+        raise DataError(
+            f"{path}: the date {values.iloc[row]!r} on line {row + 2} is before {FIRST_DAY.year} or after "
+            f"today; fix or delete that row"
         )
     return pd.DatetimeIndex(dates, name="Date").as_unit("ns")
 

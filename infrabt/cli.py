@@ -145,14 +145,20 @@ def data_update(
         state = "offline, nothing downloaded; cached" if report.offline else "up to date"
         console.print(f"{state}: {' '.join(report.unchanged)}", highlight=False)
     report.raise_for_failures()
+    for symbol, why in report.kept.items():
+        _warn(f"{symbol}: {why}. Retry `infrabt data update {symbol}` later, or import a CSV.")
     if report.fell_back:
-        console.print(
-            f"[yellow]warning:[/] no network ({report.network_error}); nothing downloaded, kept the cached "
-            f"prices of {_names(report.fell_back)}. Retry `infrabt data update` when online.",
-            highlight=False,
-            soft_wrap=True,
+        done = f"updated {_names(list(report.updated))}, then" if report.updated else "nothing downloaded,"
+        _warn(
+            f"no network ({report.network_error}); {done} kept the cached prices of "
+            f"{_names(report.fell_back)}. Retry `infrabt data update` when online."
         )
+    if report.fell_back or report.kept:
         raise typer.Exit(code=1)
+
+
+def _warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @data_app.command("import")

@@ -148,8 +148,8 @@ def test_writer_killed_mid_write_leaves_previous_file_readable(tmp_store, make_p
             time.sleep(600)
 
         infrabt.data.store.pq.write_table = slow_write
-        n = 100_000
-        index = pd.date_range("1900-01-01", periods=n, freq="D", name="Date")
+        n = 30_000
+        index = pd.date_range("1910-01-03", periods=n, freq="B", name="Date")  # to 2024
         closes = np.linspace(1.0, 2.0, n)
         frame = pd.DataFrame({{"Adj Close": closes}}, index=index)
         PriceStore({str(tmp_store.root)!r}).write("AVGO", frame, "big")
@@ -168,3 +168,12 @@ def test_writer_killed_mid_write_leaves_previous_file_readable(tmp_store, make_p
     assert tmp_store.read("AVGO")["Adj Close"].tolist() == [1.0, 2.0, 3.0]
     assert tmp_store.metadata("AVGO")["source"] == "test"
     assert tmp_store.tickers() == ["AVGO"]
+
+
+@pytest.mark.parametrize(("day", "message"), [("2100-01-04", "in the future"), ("1899-12-29", "before 1900")])
+def test_every_write_refuses_dates_after_today_or_before_1900(tmp_store, make_prices, day, message):
+    frame = make_prices([1.0, 2.0])
+    frame.index = pd.DatetimeIndex([frame.index[0], pd.Timestamp(day)], name="Date").sort_values()
+    with pytest.raises(DataError, match=message):
+        tmp_store.write("NVDA", frame, "test")
+    assert tmp_store.tickers() == []
