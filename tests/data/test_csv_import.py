@@ -80,7 +80,7 @@ def test_unsorted_rows_are_sorted(tmp_path):
         ),
         (HEADER, "2024-01-02,,,,0,0,\n", "prices must be positive"),
         ("Date,Open\n", "2024-01-02,1\n", "no Adj Close or Close column"),
-        (HEADER, "2024-01-02,,,,1,1,\n2100-01-04,,,,1,1,\n", "'2100-01-04' on line 3 before 1900 or after"),
+        (HEADER, "2024-01-02,,,,1,1,\n2100-01-04,,,,1,1,\n", "'2100-01-04' on line 3 is before 1900"),
         (HEADER, "0001-01-02,,,,1,1,\n", "'0001-01-02' on line 2 is before 1900"),
         (HEADER, "2024-01-02,,,,1,1,\n9999-01-02,,,,1,1,\n", "'9999-01-02' on line 3"),
         (HEADER, "1899-12-29,,,,1,1,\n2024-01-02,,,,1,1,\n", "'1899-12-29' on line 2"),
