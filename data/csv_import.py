@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from infrabt.data.errors import DataError, UnknownTickerError
+from infrabt.data.locks import cache_lock
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
 from infrabt.data.validation import COLUMNS, FIRST_DAY, check_frame, last_valid_day
@@ -110,9 +111,10 @@ def import_csv(
         if on_file:
             on_file(path)
     written = {}
-    for symbol in write_order(parsed):
-        frame, notes, path = parsed[symbol]
-        written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
+    with cache_lock(store.root):  # a reader sees the cache before this import or after it, never between
+        for symbol in write_order(parsed):
+            frame, notes, path = parsed[symbol]
+            written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
     return written
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 from infrabt.data.calendar import Calendar, trading_days
 from infrabt.data.errors import DataError, DataNotice, InfrabtError, UnknownTickerError
+from infrabt.data.locks import cache_lock
 from infrabt.data.paths import offline_by_default
 from infrabt.data.snapshot import seed, snapshot_tickers
 from infrabt.data.store import PriceStore
@@ -38,14 +39,17 @@ def load_prices(
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
     ensure_cached(symbols, store, offline)
-    closes = {s: store.read(s)["Adj Close"] for s in symbols}
-    start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
+    with cache_lock(store.root):  # one consistent version of the cache, never half an import
+        closes = {s: store.read(s, columns=("Adj Close",))["Adj Close"] for s in symbols}
+    firsts = [c.index[0] for c in closes.values()]
+    lasts = pd.DatetimeIndex([c.index[-1] for c in closes.values()])
+    start = min(firsts) if start is None else pd.Timestamp(start)
     if end is None:  # a start after the newest price gives an empty panel, which the caller can name
-        end = max(start, *(c.index[-1] for c in closes.values()))
+        end = max(start, lasts.max())
     days = trading_days(calendar, start, end)
-    panel = pd.DataFrame({s: align(c, days) for s, c in closes.items()}, index=days, columns=list(symbols))
+    panel = align_all(pd.concat(closes, axis=1).sort_index(), lasts, days)
     panel.index.name = "Date"
-    return panel
+    return panel[list(symbols)]
 
 
 def ensure_cached(symbols: Sequence[str], store: PriceStore, offline: bool) -> None:
@@ -90,7 +94,8 @@ def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
     )
 
 
-def align(close: pd.Series, days: pd.DatetimeIndex) -> pd.Series:
-    """``close`` on ``days``: last price on or before each day; NaN before the first and after the last."""
-    filled = close.reindex(days.union(close.index)).ffill().reindex(days)
-    return filled.where(days <= close.index[-1])
+def align_all(closes: pd.DataFrame, lasts: pd.DatetimeIndex, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Every column of ``closes`` on ``days`` in one pass: the last price on or before each day; NaN before
+    a column's first price and after its last (``lasts``, in column order)."""
+    filled = closes.reindex(days.union(closes.index)).ffill().reindex(days)
+    return filled.where(days.to_numpy()[:, None] <= lasts.to_numpy()[None, :])

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 from infrabt.data.calendar import check_range
 from infrabt.data.errors import DataError
+from infrabt.data.locks import cache_lock
 from infrabt.data.paths import offline_by_default
 from infrabt.data.snapshot import seed
 from infrabt.data.store import PriceStore, write_order
@@ -133,6 +134,11 @@ def update(
                 report.failed[symbol] = "not cached, and offline mode never downloads"
         return report
 
+    with cache_lock(store.root):  # the plan is made from the cache this update writes: no writer between
+        return _update(symbols, start, end, store, report, on_batch, now)
+
+
+def _update(symbols, start, end, store: PriceStore, report: UpdateReport, on_batch, now) -> UpdateReport:
     seed(symbols, store)  # a fresh cache starts from the bundled snapshot: only later days are fetched
     plans = {symbol: _plan(store, symbol, start) for symbol in symbols}
     if end is not None:  # cached through ``end`` already: nothing to fetch

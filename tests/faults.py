@@ -34,3 +34,69 @@ def punch_hole(fake_yahoo, symbol: str, first: str, last: str) -> None:
     closes = fake_yahoo.closes[symbol]
     kept = (closes.index < pd.Timestamp(first)) | (closes.index > pd.Timestamp(last))
     fake_yahoo.closes[symbol] = closes[kept]
+
+
+def edit_cache(store, symbol: str, change) -> None:
+    """Rewrite ``symbol``'s cache file as an outside tool would: ``change(frame) -> frame``, the metadata
+    infrabt wrote kept as it was, no validation."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = store.path(symbol)
+    table = pq.read_table(path)
+    frame = change(table.to_pandas())
+    edited = pa.Table.from_pandas(frame, preserve_index=True)
+    merged = {**(edited.schema.metadata or {}), b"infrabt": table.schema.metadata[b"infrabt"]}
+    pq.write_table(edited.replace_schema_metadata(merged), path)
+
+
+def set_metadata(store, symbol: str, raw: bytes) -> None:
+    """Replace the JSON infrabt keeps in ``symbol``'s file by ``raw``."""
+    import pyarrow.parquet as pq
+
+    path = store.path(symbol)
+    table = pq.read_table(path)
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata, b"infrabt": raw}), path)
+
+
+def _scaled(frame):
+    return frame.assign(**{"Adj Close": frame["Adj Close"] * 100})
+
+
+def _set_price(value):
+    def change(frame):
+        frame = frame.copy()
+        frame.iloc[len(frame) // 2, frame.columns.get_loc("Adj Close")] = value
+        return frame
+
+    return change
+
+
+def _reindexed(index_of):
+    def change(frame):
+        return frame.set_axis(index_of(frame), axis=0)
+
+    return change
+
+
+CACHE_EDITS = {
+    "unsorted rows": lambda f: f.iloc[::-1],
+    "inf price": _set_price(float("inf")),
+    "NaN price": _set_price(float("nan")),
+    "zero price": _set_price(0.0),
+    "negative price": _set_price(-1.0),
+    "text prices": lambda f: f.assign(**{"Adj Close": f["Adj Close"].astype(str)}),
+    "prices x100": _scaled,
+    "index reset to 1970": _reindexed(lambda f: pd.date_range("1970-01-01", periods=len(f), name="Date")),
+    "duplicate dates": _reindexed(lambda f: f.index[[0, *range(len(f) - 1)]]),
+    "tz-aware dates": _reindexed(lambda f: f.index.tz_localize("UTC")),
+    "zero rows": lambda f: f.iloc[0:0],
+}
+"""Edits made to a cache file outside infrabt that once gave exit-0 results or a traceback."""
+
+BAD_METADATA = {
+    "a JSON list": b"[1, 2]",
+    "keys missing": b'{"source": "x"}',
+    "wrong types": b'{"source": 1, "fetched_at": "", "first": "", "last": "", "rows": "3", "warnings": []}',
+    "not JSON": b"{oops",
+}

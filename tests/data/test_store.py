@@ -12,6 +12,8 @@ from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.store import PriceStore
 from infrabt.data.validation import COLUMNS
 
+from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata
+
 
 def test_write_then_read_round_trips_prices_and_metadata(tmp_store, make_prices):
     frame = make_prices([10.0, 11.0, 12.5])
@@ -177,3 +179,44 @@ def test_every_write_refuses_dates_after_today_or_before_1900(tmp_store, make_pr
     with pytest.raises(DataError, match=message):
         tmp_store.write("NVDA", frame, "test")
     assert tmp_store.tickers() == []
+
+
+@pytest.mark.parametrize("edit", sorted(CACHE_EDITS))
+def test_a_cache_edited_outside_infrabt_is_refused_on_read(tmp_store, make_prices, edit):
+    tmp_store.write("SPY", make_prices([10.0 + n for n in range(20)]), "test")
+    edit_cache(tmp_store, "SPY", CACHE_EDITS[edit])
+    with pytest.raises(CacheCorruptError, match=r"SPY\.parquet is (invalid|corrupt) .*data update SPY"):
+        tmp_store.read("SPY")
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_malformed_metadata_is_a_corrupt_file(tmp_store, make_prices, bad):
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    set_metadata(tmp_store, "SPY", BAD_METADATA[bad])
+    for read in (tmp_store.read, tmp_store.metadata):
+        with pytest.raises(CacheCorruptError, match="rebuild it with"):
+            read("SPY")
+
+
+def test_a_symlink_to_another_tickers_file_is_refused(tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    tmp_store.write("QQQ", make_prices([20.0, 21.0]), "test")
+    tmp_store.path("SPY").unlink()
+    tmp_store.path("SPY").symlink_to(tmp_store.path("QQQ"))
+    with pytest.raises(CacheCorruptError, match="holds QQQ's prices, not SPY's"):
+        tmp_store.read("SPY")
+
+
+def test_each_file_version_is_checked_once(tmp_store, make_prices, monkeypatch):
+    import infrabt.data.store
+
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    checks = []
+    real = infrabt.data.store._verify
+    monkeypatch.setattr(infrabt.data.store, "_verify", lambda *a: checks.append(a[0]) or real(*a))
+    for _ in range(3):
+        tmp_store.read("SPY")
+    assert checks == ["SPY"]
+    tmp_store.write("SPY", make_prices([10.0, 12.0]), "test")  # a new version is checked again
+    tmp_store.read("SPY")
+    assert checks == ["SPY", "SPY"]

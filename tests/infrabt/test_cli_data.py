@@ -8,6 +8,7 @@ from yfinance.exceptions import YFTzMissingError
 
 from infrabt.cli import app
 from tests.conftest import DNS
+from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata
 
 runner = CliRunner()
 
@@ -201,3 +202,51 @@ def test_shared_data_ranges_match_the_sources_table(shared_prices):
     for symbol, expected in documented.items():
         meta = store.metadata(symbol)
         assert (meta["first"], meta["last"], meta["rows"]) == expected, symbol
+
+
+# --- a cache edited outside infrabt: never exit-0 results, always the command that repairs it ---
+
+
+@pytest.fixture
+def spy_qqq(tmp_store, make_prices):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for symbol in ("SPY", "QQQ"):
+        closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
+        tmp_store.write(symbol, make_prices(closes, start="2023-01-02"), source="test")
+    return tmp_store
+
+
+@pytest.mark.parametrize("edit", sorted(CACHE_EDITS))
+def test_run_on_an_edited_cache_fails_naming_the_repair(spy_qqq, without_reports, tmp_path, edit):
+    edit_cache(spy_qqq, "SPY", CACHE_EDITS[edit])
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
+    assert_one_line_error(result, "SPY.parquet", "infrabt data update SPY")
+    assert not (tmp_path / "out" / "returns.csv").exists()
+
+
+@pytest.mark.parametrize("edit", ["prices x100", "index reset to 1970", "text prices", "symlink"])
+def test_check_catches_edits_that_keep_the_file_readable(spy_qqq, edit):
+    if edit == "symlink":
+        spy_qqq.path("SPY").unlink()
+        spy_qqq.path("SPY").symlink_to(spy_qqq.path("QQQ"))
+    else:
+        edit_cache(spy_qqq, "SPY", CACHE_EDITS[edit])
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "1 of 2 cached files are corrupt or invalid (SPY)" in result.stderr
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_list_and_check_survive_malformed_metadata(spy_qqq, bad):
+    set_metadata(spy_qqq, "SPY", BAD_METADATA[bad])
+    listed = invoke("list")
+    assert listed.exit_code == 0 and "corrupt" in listed.stdout
+    assert_one_line_error_last(invoke("check"), "(SPY)")
+
+
+def assert_one_line_error_last(result, fragment):
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert fragment in result.stderr.splitlines()[-1]
