@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 from infrabt.data.errors import ConfigError
+from infrabt.data.processes import parent_alive
+
+
+class OrphanedWorker(RuntimeError):
+    """A worker outlived its parent: it must not write."""
 
 
 @contextmanager
@@ -25,6 +30,8 @@ def atomic_path(path: "str | Path") -> Iterator[Path]:
     try:
         yield temp
         os.chmod(temp, 0o644)  # world-readable, like a normally written file (mkstemp makes it 0600)
+        if not parent_alive():  # a worker whose run was killed: its output belongs to nobody now
+            raise OrphanedWorker(f"not writing {path}: the process that asked for it is gone")
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)

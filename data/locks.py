@@ -49,11 +49,14 @@ def cache_lock(root: "str | Path") -> Iterator[None]:
 
 
 @contextmanager
-def folder_lock(folder: "str | Path") -> Iterator[None]:
-    """Hold ``folder``'s lock for a whole run; fail at once if another run holds it. Clears temp leftovers."""
+def folder_lock(folder: "str | Path", replaces: tuple[str, ...] = ()) -> Iterator[None]:
+    """Hold ``folder``'s lock for a whole run; fail at once if another run holds it. Clears temp leftovers,
+    and the files in ``replaces`` (the pages a run writes last, so none outlives the files it describes)."""
     folder = Path(folder)
     with _held(folder / FOLDER_LOCK, wait=0, what=f"the output folder {folder}"):
         remove_leftovers(folder)
+        for name in replaces:
+            (folder / name).unlink(missing_ok=True)
         yield
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 from infrabt.data.files import atomic_path
+from infrabt.data.processes import die_with_parent
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -119,5 +120,6 @@ def _start_worker() -> None:
     the default Agg canvas costs ~15% more. Only in workers, so a caller's own backend is left alone."""
     import matplotlib
 
+    die_with_parent()  # a killed run leaves no worker behind, writing into --out
     matplotlib.use("svg")
     _quiet()

@@ -100,3 +100,38 @@ BAD_METADATA = {
     "wrong types": b'{"source": 1, "fetched_at": "", "first": "", "last": "", "rows": "3", "warnings": []}',
     "not JSON": b"{oops",
 }
+
+
+def start_python(code: str, *args: str):
+    """Run ``code`` in a separate Python process (a second infrabt user, a run to kill)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition, seconds: float = 60.0, step: float = 0.05) -> bool:
+    """Poll ``condition()`` until it is true or ``seconds`` pass; returns its last value."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not (done := condition()) and time.monotonic() < deadline:
+        time.sleep(step)
+    return bool(done)
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (a killed orphan is reaped by init)."""
+    from pathlib import Path
+
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from infrabt.data.errors import ConfigError
 from infrabt.data.files import write_parquet
+from infrabt.data.processes import die_with_parent
 from infrabt.engine.result import Costs
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ _WORKER_TASK = None
 
 def _init_worker(task) -> None:
     global _WORKER_TASK
+    die_with_parent()  # a killed sweep leaves no worker behind
     _WORKER_TASK = task
     warnings.filterwarnings("ignore")
 

@@ -8,7 +8,7 @@ from yfinance.exceptions import YFTzMissingError
 
 from infrabt.cli import app
 from tests.conftest import DNS
-from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata
+from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata, start_python, wait_for
 
 runner = CliRunner()
 
@@ -250,3 +250,41 @@ def test_list_and_check_survive_malformed_metadata(spy_qqq, bad):
 def assert_one_line_error_last(result, fragment):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert fragment in result.stderr.splitlines()[-1]
+
+
+# --- usage errors and --out: one line, exit 2 ---
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "--fees", "abc"], "Invalid value for '--fees'"),
+        (["run", "--bogus"], "No such option: --bogus"),
+        (["run", "--out", ""], "'--out': is empty; give a folder name"),
+        (["sweep", "spec.toml", "--out", " "], "'--out': is empty"),
+        (["sweep", "spec.toml", "--out", "x", "--workers", "lots"], "Invalid value for '--workers'"),
+        (["data", "nosuch"], "No such command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_store, args, fragment):
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, fragment, "--help")
+
+
+def test_a_run_into_a_folder_in_use_fails_naming_the_holder(spy_qqq, without_reports, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = start_python(
+        "import sys, time\nfrom infrabt.data.locks import folder_lock\n"
+        "with folder_lock(sys.argv[1]):\n    open(sys.argv[2], 'w').close()\n    time.sleep(60)\n",
+        str(out),
+        str(tmp_path / "held"),
+    )
+    try:
+        assert wait_for((tmp_path / "held").exists)
+        result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(out)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert_one_line_error(result, f"in use by infrabt process {holder.pid}")
+    assert not (out / "returns.csv").exists()
