@@ -37,6 +37,13 @@ def atomic_path(path: "str | Path") -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
+def safe_filename(name: str) -> str:
+    """A file name for ``name`` that is safe anywhere and unique per name: letters, digits, ``_`` and ``-``
+    stay; any other character becomes ``~`` and its six-digit code point (``é1`` -> ``~0000e91``), so two
+    names never share a file (a plain ``_`` for each would give ``é1`` and ``ü1`` the same one)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else f"~{ord(ch):06x}" for ch in name)
+
+
 def write_text(path: "str | Path", text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_path(path) as temp:
