@@ -213,8 +213,8 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
         return None
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: "notaurl" (no port)
-        message = f"cannot reach the Dask scheduler at {address}: {exc}"
+    except Exception as exc:  # unreachable, "notaurl", or not a Dask scheduler at all (garbage -> MemoryError)
+        message = f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: {str(exc)[:120]}"
         if strict:
             raise ConfigError(f"{message}; check the address, or drop --strict to run locally") from None
         warnings.warn(f"{message}; running on local processes instead", stacklevel=2)
