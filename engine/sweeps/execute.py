@@ -213,7 +213,7 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
         return None
     try:
         return Client(address, timeout=timeout)
-    except Exception as exc:  # unreachable, "notaurl", or not a Dask scheduler at all (garbage -> MemoryError)
+    except Exception as exc:  # unreachable, "notaurl", or no Dask scheduler at all (garbage -> MemoryError)
         message = f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: {str(exc)[:120]}"
         if strict:
             raise ConfigError(f"{message}; check the address, or drop --strict to run locally") from None
