@@ -155,3 +155,39 @@ def test_header_only_csv_is_refused(tmp_path):
     path = write_csv(tmp_path, "GLD.csv", "")
     with pytest.raises(DataError, match=r"GLD\.csv: every Adj Close value is empty"):
         read_price_csv(path)
+
+
+def test_a_fifo_is_named_for_what_it_is(tmp_store, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "NVDA.csv")
+    with pytest.raises(DataError, match=r"NVDA.csv is not a regular file \(a pipe"):
+        import_csv([tmp_path / "NVDA.csv"], tmp_store)
+
+
+def test_a_folder_named_like_a_csv_is_named_for_what_it_is(tmp_store, tmp_path):
+    (tmp_path / "prices" / "NVDA.csv").mkdir(parents=True)
+    write_csv(tmp_path / "prices", "SPY.csv", "2024-01-02,,,,1,1,\n")
+    for given in (tmp_path / "prices" / "NVDA.csv", tmp_path / "prices"):
+        with pytest.raises(DataError, match=r"NVDA.csv is a folder, not a CSV file"):
+            import_csv([given], tmp_store)
+    assert tmp_store.tickers() == []
+
+
+def test_a_huge_csv_is_refused_by_its_size_before_it_is_read(tmp_store, tmp_path, monkeypatch):
+    import infrabt.data.csv_import
+
+    huge = tmp_path / "SPY.csv"
+    with huge.open("wb") as handle:  # sparse: 200 MB on paper, nothing on disk
+        handle.truncate(200 * 2**20)
+    monkeypatch.setattr(infrabt.data.csv_import.pd, "read_csv", lambda *a, **k: pytest.fail("must not read"))
+    with pytest.raises(DataError, match=r"SPY.csv is 200 MB, more than a daily price history can be"):
+        import_csv([huge], tmp_store)
+
+
+def test_a_partly_bad_folder_says_nothing_was_imported(tmp_store, tmp_path):
+    write_csv(tmp_path / "csv", "AMD.csv", "2024-01-02,,,,1,1,\n")
+    write_csv(tmp_path / "csv", "NVDA.csv", "2024-01-02,,,,1,abc,\n")
+    with pytest.raises(DataError, match=r"NVDA.csv: .*'abc'.*\. Nothing was imported: the cache is as it was"):
+        import_csv([tmp_path / "csv"], tmp_store)
+    assert tmp_store.tickers() == []
