@@ -19,7 +19,6 @@ from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
 from infrabt.data.validation import COLUMNS, FIRST_DAY, check_frame, last_valid_day
 
-
 MAX_CSV_BYTES = 50 * 2**20
 """A daily price history since 1900 is ~5 MB of CSV: a file ten times that is not one (it once took 65 s and
 1.8 GB to refuse a 200 MB file of duplicate dates), so its size is checked before it is read."""

@@ -188,6 +188,6 @@ def test_a_huge_csv_is_refused_by_its_size_before_it_is_read(tmp_store, tmp_path
 def test_a_partly_bad_folder_says_nothing_was_imported(tmp_store, tmp_path):
     write_csv(tmp_path / "csv", "AMD.csv", "2024-01-02,,,,1,1,\n")
     write_csv(tmp_path / "csv", "NVDA.csv", "2024-01-02,,,,1,abc,\n")
-    with pytest.raises(DataError, match=r"NVDA.csv: .*'abc'.*\. Nothing was imported: the cache is as it was"):
+    with pytest.raises(DataError, match=r"NVDA.csv: .*'abc'.*\. Nothing was imported: the cache is as"):
         import_csv([tmp_path / "csv"], tmp_store)
     assert tmp_store.tickers() == []
