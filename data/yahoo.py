@@ -366,7 +366,10 @@ def _ticker_frame(data: pd.DataFrame | None, symbol: str) -> pd.DataFrame | None
     # Yahoo sometimes reports a 0 Open/High/Low for old or illiquid days: unknown, not a price of zero
     traded = [c for c in ("Open", "High", "Low", "Close") if c in frame]
     frame[traded] = frame[traded].where(frame[traded] > 0)
-    frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns").normalize()
+    index = pd.DatetimeIndex(frame.index, name="Date")
+    if index.tz is not None:  # some yfinance paths keep the exchange's zone: its local date is the day
+        index = index.tz_localize(None)
+    frame.index = index.as_unit("ns").normalize()
     frame.columns.name = None
     return frame
 

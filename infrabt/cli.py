@@ -361,7 +361,8 @@ def strategies_list(strategies_dir: StrategiesDir = None) -> None:
     for column in ("id", "thesis", "assets", "rule"):
         table.add_column(column, overflow="fold")
     for strategy in load_strategies(strategies_dir).values():
-        table.add_row(strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+        cells = (strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+        table.add_row(*map(escape, cells))  # a thesis may contain [brackets]: text, not rich markup
     Console().print(table)
 
 

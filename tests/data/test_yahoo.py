@@ -286,3 +286,17 @@ def test_load_prices_explains_a_failed_download(fake_yahoo, tmp_store):
         DataError, match=r"no cached prices for GLD: .*Yahoo returned none \(.*no timezone found"
     ):
         load_prices(["GLD"], store=tmp_store, offline=False)
+
+
+def test_a_tz_aware_answer_is_read_as_local_dates(monkeypatch, tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([100.0, 101.0, 102.0]), "csv:old")  # 2024-01-02 .. 01-04
+    index = pd.date_range("2024-01-02", periods=5, freq="B", tz="America/New_York", name="Date")
+    columns = pd.MultiIndex.from_product(
+        [["Adj Close", "Close", "High", "Low", "Open", "Volume"], ["SPY"]], names=["Price", "Ticker"]
+    )
+    closes = [100.0, 101.0, 102.0, 103.0, 104.0]
+    answer = pd.DataFrame([[c] * len(columns) for c in closes], index=index, columns=columns)
+    monkeypatch.setattr(yf, "download", lambda *a, **k: answer)
+    report = update(["SPY"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert list(report.updated) == ["SPY"], report
+    assert tmp_store.read("SPY").index[-1] == pd.Timestamp("2024-01-08")

@@ -288,3 +288,61 @@ def test_a_run_into_a_folder_in_use_fails_naming_the_holder(spy_qqq, without_rep
         holder.wait()
     assert_one_line_error(result, f"in use by infrabt process {holder.pid}")
     assert not (out / "returns.csv").exists()
+
+
+def test_a_thesis_with_markup_is_listed_as_text(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "loud.py").write_text(
+        "from infrabt.strategies import Fixed, Strategy\n"
+        "STRATEGY = Strategy(id='loud', thesis='Own [/bold] the [red]rails.',\n"
+        "                    weighting=Fixed({'SPY': 1.0}))\n"
+    )
+    result = runner.invoke(app, ["strategies", "--strategies-dir", str(folder)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Own [/bold] the [red]rails." in result.output
+
+
+# --- every input that once gave a traceback: one line, exit 2 ---
+
+SPEC = (
+    'name = "probe"\nstrategy = "infra_thesis"\n[grid]\n'
+    "btc_share = {{ start = 0.0, stop = {stop}, step = {step} }}\n"
+)
+RANDOM = 'name = "probe"\n{extra}\n[random]\nassets = ["SPY", "QQQ"]\ncount = 3\n{seed}\n'
+FORMER_TRACEBACKS = {
+    "csv date 0001": ("csv", b"Date,Adj Close\n0001-01-02,1\n", "before 1900"),
+    "csv date 9999": ("csv", b"Date,Adj Close\n2024-01-02,1\n9999-01-02,1\n", "after today"),
+    "spec stop = inf": ("spec", SPEC.format(stop="inf", step="0.1").encode(), "stop = inf is not a finite"),
+    "spec step = nan": ("spec", SPEC.format(stop="1.0", step="nan").encode(), "step = nan is not a finite"),
+    "spec seed = -1": ("spec", RANDOM.format(extra="", seed="seed = -1").encode(), "seed = -1 must be"),
+    "spec not UTF-8": ("spec", b'name = "\xff"\n', "is not UTF-8 text"),
+    "spec init_cash 0": ("spec", RANDOM.format(extra="init_cash = 0", seed="").encode(), "init_cash = 0"),
+    "spec init_cash nan": ("spec", RANDOM.format(extra="init_cash = nan", seed="").encode(), "= nan"),
+    "spec step 1e-12": (
+        "spec",
+        SPEC.format(stop="1.0", step="1e-12").encode(),
+        "has 1,000,000,000,001 values",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORMER_TRACEBACKS))
+def test_a_former_traceback_is_one_line(spy_qqq, tmp_path, case):
+    kind, content, fragment = FORMER_TRACEBACKS[case]
+    if kind == "csv":
+        path = tmp_path / "NVDA.csv"
+        path.write_bytes(content)
+        result = invoke("import", str(path))
+    else:
+        path = tmp_path / "spec.toml"
+        path.write_bytes(content)
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--offline"])
+    assert_one_line_error(result, fragment)
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_run_on_malformed_metadata_is_one_line(spy_qqq, without_reports, tmp_path, bad):
+    set_metadata(spy_qqq, "SPY", BAD_METADATA[bad])
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
+    assert_one_line_error(result, "SPY.parquet is corrupt", "infrabt data update SPY")
