@@ -42,7 +42,9 @@ def cache_lock(root: "str | Path") -> Iterator[None]:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError:
-        yield  # an unwritable cache cannot be written either: the write itself will say so
+        pass
+    if not os.access(root, os.W_OK):
+        yield  # a read-only cache has no writer to wait for (and a write will say it cannot write)
         return
     with _held(root / CACHE_LOCK, wait=WAIT_SECONDS, what=f"the price cache {root}"):
         yield

@@ -1,6 +1,8 @@
 """Locks: one writer at a time on the cache (a second waits, saying for whom), one run per --out folder (a
 second fails at once naming the first), and a killed run's temp files cleared by the next one."""
 
+import os
+
 import pytest
 from infrabt.data.locks import LockedError, folder_lock, remove_leftovers
 
@@ -124,3 +126,17 @@ def test_an_old_page_never_sits_beside_new_files(tmp_path):
     (out / "index.html").write_text("the previous run's page")
     with folder_lock(out, replaces=("index.html",)):
         assert not (out / "index.html").exists()
+
+
+def test_a_read_only_cache_is_read_without_a_lock(tmp_store, make_prices):
+    from infrabt.data.prices import load_prices
+
+    tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+    (tmp_store.root / ".infrabt-cache.lock").unlink()
+    tmp_store.root.chmod(0o555)
+    try:
+        if os.access(tmp_store.root, os.W_OK):
+            pytest.skip("running as root: nothing is read-only")
+        assert load_prices(["SPY"], store=tmp_store, offline=True)["SPY"].tolist() == [1.0, 2.0]
+    finally:
+        tmp_store.root.chmod(0o755)
