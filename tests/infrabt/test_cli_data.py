@@ -346,3 +346,24 @@ def test_run_on_malformed_metadata_is_one_line(spy_qqq, without_reports, tmp_pat
     set_metadata(spy_qqq, "SPY", BAD_METADATA[bad])
     result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
     assert_one_line_error(result, "SPY.parquet is corrupt", "infrabt data update SPY")
+
+
+def test_an_interrupted_run_leaves_no_old_page_beside_new_files(spy_qqq, tmp_path, monkeypatch):
+    import infrabt.reports.dashboard
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("the previous run's page")
+    (out / "returns.csv").write_text("the previous run's returns")
+    leftover = out / ".metrics.csv.k2j3.tmp"  # what a kill -9 during an atomic write leaves
+    leftover.write_text("half")
+
+    def interrupted(page):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(infrabt.reports.dashboard, "render", interrupted)
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--no-tearsheets", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert (out / "returns.csv").read_text() != "the previous run's returns"
+    assert not (out / "index.html").exists(), "the old page must not describe the new CSVs"
+    assert not leftover.exists()
