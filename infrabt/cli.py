@@ -438,12 +438,14 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
 
+    from infrabt.engine.sweeps.spec import load_spec
     from infrabt.engine.sweeps.sweep import run_sweep
 
+    checked = load_spec(spec)  # a bad spec fails before --out is created
     claim_out(out, final="sweep.html")
     with shown_warnings():
         result = run_sweep(
-            spec, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
+            checked, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
             scheduler=scheduler, strict=strict, offline=True if offline else None, tearsheets=tearsheets,
             yes=yes, method=engine, limit=limit, progress=True,
         )  # fmt: skip
