@@ -9,6 +9,7 @@ from yfinance.exceptions import YFTzMissingError
 from infrabt.cli import app
 from tests.conftest import DNS
 from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata, start_python, wait_for
+from tests.synthetic import random_walk
 
 runner = CliRunner()
 
@@ -208,31 +209,29 @@ def test_shared_data_ranges_match_the_sources_table(shared_prices):
 
 
 @pytest.fixture
-def spy_qqq(tmp_store, make_prices):
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    for symbol in ("SPY", "QQQ"):
-        closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
-        tmp_store.write(symbol, make_prices(closes, start="2023-01-02"), source="test")
+def cached(tmp_store):
+    """A year of generated SPY and QQQ adjusted closes."""
+    walk = random_walk(["SPY", "QQQ"], start="2023-01-02", volatility=0.01)
+    for symbol in walk:
+        tmp_store.write(symbol, walk[[symbol]].set_axis(["Adj Close"], axis=1), source="test")
     return tmp_store
 
 
 @pytest.mark.parametrize("edit", sorted(CACHE_EDITS))
-def test_run_on_an_edited_cache_fails_naming_the_repair(spy_qqq, without_reports, tmp_path, edit):
-    edit_cache(spy_qqq, "SPY", CACHE_EDITS[edit])
+def test_run_on_an_edited_cache_fails_naming_the_repair(cached, without_reports, tmp_path, edit):
+    edit_cache(cached, "SPY", CACHE_EDITS[edit])
     result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
     assert_one_line_error(result, "SPY.parquet", "infrabt data update SPY")
     assert not (tmp_path / "out" / "returns.csv").exists()
 
 
 @pytest.mark.parametrize("edit", ["prices x100", "index reset to 1970", "text prices", "symlink"])
-def test_check_catches_edits_that_keep_the_file_readable(spy_qqq, edit):
+def test_check_catches_edits_that_keep_the_file_readable(cached, edit):
     if edit == "symlink":
-        spy_qqq.path("SPY").unlink()
-        spy_qqq.path("SPY").symlink_to(spy_qqq.path("QQQ"))
+        cached.path("SPY").unlink()
+        cached.path("SPY").symlink_to(cached.path("QQQ"))
     else:
-        edit_cache(spy_qqq, "SPY", CACHE_EDITS[edit])
+        edit_cache(cached, "SPY", CACHE_EDITS[edit])
     result = invoke("check")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
@@ -240,8 +239,8 @@ def test_check_catches_edits_that_keep_the_file_readable(spy_qqq, edit):
 
 
 @pytest.mark.parametrize("bad", sorted(BAD_METADATA))
-def test_list_and_check_survive_malformed_metadata(spy_qqq, bad):
-    set_metadata(spy_qqq, "SPY", BAD_METADATA[bad])
+def test_list_and_check_survive_malformed_metadata(cached, bad):
+    set_metadata(cached, "SPY", BAD_METADATA[bad])
     listed = invoke("list")
     assert listed.exit_code == 0 and "corrupt" in listed.stdout
     assert_one_line_error_last(invoke("check"), "(SPY)")
@@ -271,7 +270,7 @@ def test_usage_errors_are_one_line(tmp_store, args, fragment):
     assert_one_line_error(result, fragment, "--help")
 
 
-def test_a_run_into_a_folder_in_use_fails_naming_the_holder(spy_qqq, without_reports, tmp_path):
+def test_a_run_into_a_folder_in_use_fails_naming_the_holder(cached, without_reports, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     holder = start_python(
@@ -328,7 +327,7 @@ FORMER_TRACEBACKS = {
 
 
 @pytest.mark.parametrize("case", sorted(FORMER_TRACEBACKS))
-def test_a_former_traceback_is_one_line(spy_qqq, tmp_path, case):
+def test_a_former_traceback_is_one_line(cached, tmp_path, case):
     kind, content, fragment = FORMER_TRACEBACKS[case]
     if kind == "csv":
         path = tmp_path / "NVDA.csv"
@@ -342,13 +341,13 @@ def test_a_former_traceback_is_one_line(spy_qqq, tmp_path, case):
 
 
 @pytest.mark.parametrize("bad", sorted(BAD_METADATA))
-def test_run_on_malformed_metadata_is_one_line(spy_qqq, without_reports, tmp_path, bad):
-    set_metadata(spy_qqq, "SPY", BAD_METADATA[bad])
+def test_run_on_malformed_metadata_is_one_line(cached, without_reports, tmp_path, bad):
+    set_metadata(cached, "SPY", BAD_METADATA[bad])
     result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
     assert_one_line_error(result, "SPY.parquet is corrupt", "infrabt data update SPY")
 
 
-def test_an_interrupted_run_leaves_no_old_page_beside_new_files(spy_qqq, tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_no_old_page_beside_new_files(cached, tmp_path, monkeypatch):
     import infrabt.reports.dashboard
 
     out = tmp_path / "out"
