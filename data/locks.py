@@ -39,10 +39,8 @@ class LockedError(InfrabtError):
 def cache_lock(root: "str | Path") -> Iterator[None]:
     """Hold the price cache's lock (re-entrant in this process); wait for another holder, saying who it is."""
     root = Path(root)
-    try:
+    with suppress(OSError):
         root.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass
     if not os.access(root, os.W_OK):
         yield  # a read-only cache has no writer to wait for (and a write will say it cannot write)
         return

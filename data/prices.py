@@ -8,6 +8,7 @@ same dates, and on the 7-day crypto calendar an equity carries Friday's close ov
 import warnings
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from infrabt.data.calendar import Calendar, trading_days
 from infrabt.data.errors import DataError, DataNotice, InfrabtError, UnknownTickerError
@@ -41,15 +42,11 @@ def load_prices(
     ensure_cached(symbols, store, offline)
     with cache_lock(store.root):  # one consistent version of the cache, never half an import
         closes = {s: store.read(s, columns=("Adj Close",))["Adj Close"] for s in symbols}
-    firsts = [c.index[0] for c in closes.values()]
-    lasts = pd.DatetimeIndex([c.index[-1] for c in closes.values()])
-    start = min(firsts) if start is None else pd.Timestamp(start)
+    start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
     if end is None:  # a start after the newest price gives an empty panel, which the caller can name
-        end = max(start, lasts.max())
+        end = max(start, *(c.index[-1] for c in closes.values()))
     days = trading_days(calendar, start, end)
-    panel = align_all(pd.concat(closes, axis=1).sort_index(), lasts, days)
-    panel.index.name = "Date"
-    return panel[list(symbols)]
+    return align_all(closes, days)
 
 
 def ensure_cached(symbols: Sequence[str], store: PriceStore, offline: bool) -> None:
@@ -94,8 +91,14 @@ def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
     )
 
 
-def align_all(closes: pd.DataFrame, lasts: pd.DatetimeIndex, days: pd.DatetimeIndex) -> pd.DataFrame:
-    """Every column of ``closes`` on ``days`` in one pass: the last price on or before each day; NaN before
-    a column's first price and after its last (``lasts``, in column order)."""
-    filled = closes.reindex(days.union(closes.index)).ffill().reindex(days)
-    return filled.where(days.to_numpy()[:, None] <= lasts.to_numpy()[None, :])
+def align_all(closes: dict[str, pd.Series], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Each close on ``days`` (columns in ``closes`` order): the last price on or before each day, NaN before
+    its first price and after its last. One binary search per ticker into one array, no per-ticker frames."""
+    day_ns = days.as_unit("ns").asi8
+    panel = np.full((len(days), len(closes)), np.nan)
+    for column, close in enumerate(closes.values()):
+        dates = close.index.as_unit("ns").asi8
+        last_known = np.searchsorted(dates, day_ns, side="right") - 1
+        inside = (last_known >= 0) & (day_ns <= dates[-1])
+        panel[inside, column] = close.to_numpy(dtype="float64")[last_known[inside]]
+    return pd.DataFrame(panel, index=days.rename("Date"), columns=list(closes))

@@ -78,7 +78,8 @@ class PriceStore:
         path = self._existing(symbol)
         try:
             version = _version(path)
-            table = pq.read_table(path, columns=list(columns), use_pandas_metadata=True)
+            with pq.ParquetFile(path) as parquet:  # lighter than read_table's dataset machinery
+                table = parquet.read(columns=list(columns), use_pandas_metadata=True)
             meta = _parse_metadata(table.schema.metadata)
             frame = table.to_pandas()
             frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")

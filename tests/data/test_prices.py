@@ -121,8 +121,7 @@ def test_align_matches_a_plain_lookup(positions, freq):
         for n, p in enumerate(positions)
     }
     days = pd.date_range("2023-12-25", "2024-02-15", freq=freq)
-    lasts = pd.DatetimeIndex([close.index[-1] for close in series.values()])
-    aligned = align_all(pd.concat(series, axis=1).sort_index(), lasts, days)
+    aligned = align_all(series, days)
     for name, close in series.items():
         for day, value in aligned[name].items():
             known = close[close.index <= day]
