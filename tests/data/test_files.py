@@ -20,3 +20,13 @@ def test_different_names_never_share_a_file(first, second):
     names = {safe_filename(first), safe_filename(second)}
     assert len(names) == len({first, second})
     assert all(name.isascii() and "/" not in name and not name.startswith(".") for name in names)
+
+
+def test_a_worker_whose_parent_is_gone_writes_nothing(tmp_path, monkeypatch):
+    import infrabt.data.processes
+    from infrabt.data.files import OrphanedWorker, write_text
+
+    monkeypatch.setattr(infrabt.data.processes, "_parent", -1)  # not our parent: it is gone
+    with pytest.raises(OrphanedWorker, match="the process that asked for it is gone"):
+        write_text(tmp_path / "spy.html", "late")
+    assert list(tmp_path.iterdir()) == [], "neither the file nor its temp file"
