@@ -366,3 +366,23 @@ def test_an_interrupted_run_leaves_no_old_page_beside_new_files(cached, tmp_path
     assert (out / "returns.csv").read_text() != "the previous run's returns"
     assert not (out / "index.html").exists(), "the old page must not describe the new CSVs"
     assert not leftover.exists()
+
+
+def test_network_lost_after_some_updates_names_them(fake_yahoo, tmp_store, monkeypatch, make_prices):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("QQQ", make_prices([1.0, 2.0]), "test")  # cached: fetched in a later batch than SPY
+    fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0, 3.0])
+    fake_yahoo.failures["QQQ"] = [Exception(DNS)]
+    result = invoke("update", "SPY", "QQQ", "--end", "2024-01-04")
+    assert result.exit_code == 1, result.output
+    assert "updated SPY, then kept the cached prices of QQQ" in result.stderr
+    assert "nothing downloaded" not in result.stderr
+
+
+def test_a_rate_limit_is_not_blamed_on_the_symbol(fake_yahoo, tmp_store, monkeypatch):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    limited = Exception("Too Many Requests. Rate limited. Try after a while.")
+    fake_yahoo.failures["NVDA"] = [limited, limited, limited]
+    result = invoke("update", "NVDA")
+    assert_one_line_error(result, "Yahoo is limiting or timing out requests: wait a few minutes and retry")
+    assert "Check the symbol" not in result.stderr
