@@ -16,12 +16,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from infrabt.data.errors import InfrabtError
+from infrabt.data.errors import ConfigError, InfrabtError
 
 CACHE_LOCK = ".infrabt-cache.lock"
 FOLDER_LOCK = ".infrabt-run.lock"
-WAIT_SECONDS = float(os.environ.get("INFRABT_LOCK_WAIT", 600))
-"""How long a cache writer waits for another before giving up (``INFRABT_LOCK_WAIT``, seconds)."""
+WAIT_SECONDS = 600.0
+"""How long a cache writer waits for another before giving up (``INFRABT_LOCK_WAIT`` overrides, seconds)."""
 LEFTOVERS = (".*.tmp", ".write-test-*")
 """Temp files a killed writer leaves: infrabt.data.files' ``.name.*.tmp`` (sweep parts too) and the probe
 of ``prepare_dir``."""
@@ -44,7 +44,7 @@ def cache_lock(root: "str | Path") -> Iterator[None]:
     if not os.access(root, os.W_OK):
         yield  # a read-only cache has no writer to wait for (and a write will say it cannot write)
         return
-    with _held(root / CACHE_LOCK, wait=WAIT_SECONDS, what=f"the price cache {root}"):
+    with _held(root / CACHE_LOCK, wait=_wait_seconds(), what=f"the price cache {root}"):
         yield
 
 
@@ -58,6 +58,14 @@ def folder_lock(folder: "str | Path", replaces: tuple[str, ...] = ()) -> Iterato
         for name in replaces:
             (folder / name).unlink(missing_ok=True)
         yield
+
+
+def _wait_seconds() -> float:
+    text = os.environ.get("INFRABT_LOCK_WAIT", "").strip()
+    try:
+        return float(text) if text else WAIT_SECONDS
+    except ValueError:
+        raise ConfigError(f"INFRABT_LOCK_WAIT={text!r} is not a number of seconds; e.g. 600") from None
 
 
 def remove_leftovers(folder: Path) -> list[Path]:

@@ -140,3 +140,11 @@ def test_a_read_only_cache_is_read_without_a_lock(tmp_store, make_prices):
         assert load_prices(["SPY"], store=tmp_store, offline=True)["SPY"].tolist() == [1.0, 2.0]
     finally:
         tmp_store.root.chmod(0o755)
+
+
+def test_a_bad_lock_wait_setting_is_one_error(tmp_store, make_prices, monkeypatch):
+    from infrabt.data.errors import ConfigError
+
+    monkeypatch.setenv("INFRABT_LOCK_WAIT", "soon")
+    with pytest.raises(ConfigError, match="INFRABT_LOCK_WAIT='soon' is not a number of seconds"):
+        tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
