@@ -320,7 +320,7 @@ def data_check() -> None:
     from infrabt.data.validation import check_frame
 
     store = PriceStore()
-    broken = []
+    broken, unsigned = [], []
     for symbol in store.tickers():
         try:
             check_frame(symbol, store.read(symbol))
@@ -331,6 +331,13 @@ def data_check() -> None:
             continue
         for warning in meta["warnings"]:
             console.print(f"[yellow]{symbol}[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+        if "checksum" not in meta:
+            unsigned.append(symbol)
+    if unsigned:  # written by an infrabt before checksums: an edit outside infrabt cannot be detected
+        _warn(
+            f"no checksum in {_names(unsigned)} (written by an older infrabt), so an outside edit would go "
+            f"unnoticed; rewrite them with `infrabt data update` or `infrabt data import`"
+        )
     checked = len(store.tickers())
     if broken:
         names = " ".join(broken)

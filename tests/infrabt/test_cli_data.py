@@ -386,3 +386,17 @@ def test_a_rate_limit_is_not_blamed_on_the_symbol(fake_yahoo, tmp_store, monkeyp
     result = invoke("update", "NVDA")
     assert_one_line_error(result, "Yahoo is limiting or timing out requests: wait a few minutes and retry")
     assert "Check the symbol" not in result.stderr
+
+
+def test_check_names_files_written_before_checksums(cached):
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(cached.path("SPY"))
+    meta = json.loads(table.schema.metadata[b"infrabt"])
+    del meta["checksum"], meta["symbol"]
+    set_metadata(cached, "SPY", json.dumps(meta).encode())
+    result = invoke("check")
+    assert result.exit_code == 0, result.output
+    assert "warning: no checksum in SPY (written by an older infrabt)" in result.stderr
