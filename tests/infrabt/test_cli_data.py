@@ -400,3 +400,11 @@ def test_check_names_files_written_before_checksums(cached):
     result = invoke("check")
     assert result.exit_code == 0, result.output
     assert "warning: no checksum in SPY (written by an older infrabt)" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_sweep_workers_zero_or_negative_is_one_line(cached, tmp_path, workers):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "r"\n[random]\nassets = ["SPY", "QQQ"]\ncount = 3\n')
+    args = ["sweep", str(spec), "--out", str(tmp_path / "out"), "--offline", "--workers", workers]
+    assert_one_line_error(runner.invoke(app, args), f"--workers {workers} must be a whole number, at least 1")
