@@ -14,25 +14,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from infrabt.data.errors import DataError, UnknownTickerError
+from infrabt.data.locks import cache_lock
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
-from infrabt.data.validation import COLUMNS, check_frame
+from infrabt.data.validation import COLUMNS, FIRST_DAY, check_frame, last_valid_day
+
+MAX_CSV_BYTES = 50 * 2**20
+"""A daily price history since 1900 is ~5 MB of CSV: a file ten times that is not one (it once took 65 s and
+1.8 GB to refuse a 200 MB file of duplicate dates), so its size is checked before it is read."""
 
 
 def csv_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders (a folder means its ``*.csv``) into a list of CSV files, order kept."""
     files: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
+        if path.is_dir() and path.suffix.lower() != ".csv":
             found = sorted(path.glob("*.csv"))
             if not found:
                 raise DataError(f"{path} holds no .csv files; give a folder of <TICKER>.csv files")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
+            files.extend(_regular_file(p) for p in found)
         else:
-            raise DataError(f"{path} does not exist; give a CSV file or a folder of them")
+            files.append(_regular_file(path))
     return files
+
+
+def _regular_file(path: Path) -> Path:
+    """``path`` if it is a regular file of a plausible size; otherwise an error that says what it is."""
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a CSV file; rename it or give the CSV files inside it")
+    if not path.exists():
+        raise DataError(f"{path} does not exist; give a CSV file or a folder of them")
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file (a pipe or a device?); give a CSV file saved on disk")
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DataError(
+            f"{path} is {size / 2**20:.0f} MB, more than a daily price history can be "
+            f"({MAX_CSV_BYTES / 2**20:.0f} MB); give one ticker's daily prices, one row per date"
+        )
+    return path
 
 
 def symbol_of(path: Path) -> str:
@@ -93,7 +113,20 @@ def import_csv(
     ``on_file`` is called after each file is parsed (the CLI advances a progress bar with it).
     """
     store = store or PriceStore()
-    files = csv_files(paths)
+    try:
+        parsed = _parse_all(csv_files(paths), on_file)
+    except DataError as exc:  # a folder with one bad file among good ones: say that none was imported
+        raise type(exc)(f"{exc}. Nothing was imported: the cache is as it was") from None
+    written = {}
+    with cache_lock(store.root):  # a reader sees the cache before this import or after it, never between
+        for symbol in write_order(parsed):
+            frame, notes, path = parsed[symbol]
+            written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
+    return written
+
+
+def _parse_all(files: list[Path], on_file) -> dict[str, tuple[pd.DataFrame, list[str], Path]]:
+    """Read and check every file before any is written."""
     parsed: dict[str, tuple[pd.DataFrame, list[str], Path]] = {}
     for path in files:
         symbol = symbol_of(path)
@@ -109,11 +142,7 @@ def import_csv(
         parsed[symbol] = (frame, notes, path)
         if on_file:
             on_file(path)
-    written = {}
-    for symbol in write_order(parsed):
-        frame, notes, path = parsed[symbol]
-        written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
-    return written
+    return parsed
 
 
 def _flatten_download_header(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
@@ -134,6 +163,13 @@ def _parse_dates(path: Path, values: pd.Series) -> pd.DatetimeIndex:
         row = int(np.argmax(bad))
         raise DataError(
             f"{path}: cannot read the date {values.iloc[row]!r} on line {row + 2}; use YYYY-MM-DD dates"
+        )
+    outside = ((dates < FIRST_DAY) | (dates > last_valid_day())).to_numpy()
+    if outside.any():  # before 1900 or after today: a typo, and 0001 or 9999 do not even fit the cache
+        row = int(np.argmax(outside))
+        raise DataError(
+            f"{path}: the date {values.iloc[row]!r} on line {row + 2} is before {FIRST_DAY.year} or after "
+            f"today; fix or delete that row"
         )
     return pd.DatetimeIndex(dates, name="Date").as_unit("ns")
 

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 from infrabt.data.errors import ConfigError
+from infrabt.data.processes import parent_alive
+
+
+class OrphanedWorker(RuntimeError):
+    """A worker outlived its parent: it must not write."""
 
 
 @contextmanager
@@ -25,9 +30,18 @@ def atomic_path(path: "str | Path") -> Iterator[Path]:
     try:
         yield temp
         os.chmod(temp, 0o644)  # world-readable, like a normally written file (mkstemp makes it 0600)
+        if not parent_alive():  # a worker whose run was killed: its output belongs to nobody now
+            raise OrphanedWorker(f"not writing {path}: the process that asked for it is gone")
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def safe_filename(name: str) -> str:
+    """A file name for ``name`` that is safe anywhere and unique per name: letters, digits, ``_`` and ``-``
+    stay; any other character becomes ``~`` and its six-digit code point (``é1`` -> ``~0000e91``), so two
+    names never share a file (a plain ``_`` for each would give ``é1`` and ``ü1`` the same one)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else f"~{ord(ch):06x}" for ch in name)
 
 
 def write_text(path: "str | Path", text: str) -> Path:

@@ -8,9 +8,11 @@ same dates, and on the 7-day crypto calendar an equity carries Friday's close ov
 import warnings
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from infrabt.data.calendar import Calendar, trading_days
 from infrabt.data.errors import DataError, DataNotice, InfrabtError, UnknownTickerError
+from infrabt.data.locks import cache_lock
 from infrabt.data.paths import offline_by_default
 from infrabt.data.snapshot import seed, snapshot_tickers
 from infrabt.data.store import PriceStore
@@ -38,14 +40,13 @@ def load_prices(
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
     ensure_cached(symbols, store, offline)
-    closes = {s: store.read(s)["Adj Close"] for s in symbols}
+    with cache_lock(store.root):  # one consistent version of the cache, never half an import
+        closes = {s: store.read(s, columns=("Adj Close",))["Adj Close"] for s in symbols}
     start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
     if end is None:  # a start after the newest price gives an empty panel, which the caller can name
         end = max(start, *(c.index[-1] for c in closes.values()))
     days = trading_days(calendar, start, end)
-    panel = pd.DataFrame({s: align(c, days) for s, c in closes.items()}, index=days, columns=list(symbols))
-    panel.index.name = "Date"
-    return panel
+    return align_all(closes, days)
 
 
 def ensure_cached(symbols: Sequence[str], store: PriceStore, offline: bool) -> None:
@@ -90,7 +91,14 @@ def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
     )
 
 
-def align(close: pd.Series, days: pd.DatetimeIndex) -> pd.Series:
-    """``close`` on ``days``: last price on or before each day; NaN before the first and after the last."""
-    filled = close.reindex(days.union(close.index)).ffill().reindex(days)
-    return filled.where(days <= close.index[-1])
+def align_all(closes: dict[str, pd.Series], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Each close on ``days`` (columns in ``closes`` order): the last price on or before each day, NaN before
+    its first price and after its last. One binary search per ticker into one array, no per-ticker frames."""
+    day_ns = days.as_unit("ns").asi8
+    panel = np.full((len(days), len(closes)), np.nan)
+    for column, close in enumerate(closes.values()):
+        dates = close.index.as_unit("ns").asi8
+        last_known = np.searchsorted(dates, day_ns, side="right") - 1
+        inside = (last_known >= 0) & (day_ns <= dates[-1])
+        panel[inside, column] = close.to_numpy(dtype="float64")[last_known[inside]]
+    return pd.DataFrame(panel, index=days.rename("Date"), columns=list(closes))

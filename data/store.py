@@ -3,9 +3,16 @@
 Keeping data and metadata in one file means one atomic ``os.replace`` updates both: a reader sees the old file
 or the new one, never a mix, and a process killed mid-write leaves the previous file readable (plus a hidden
 temp file, which is ignored).
+
+A file edited outside infrabt must not turn into wrong results, so every read is checked, once per version of
+the file (inode, mtime, size): the same checks as a write, the metadata's shape, the symbol it was written
+for (a symlink to another ticker's file), its row count and dates, and a checksum of the dates and adjusted
+closes (a price scaled by 100, an index reset to 1970).
 """
 
+import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.files import atomic_path
+from infrabt.data.locks import cache_lock
 from infrabt.data.paths import data_dir
 from infrabt.data.universe import SYMBOL
 from infrabt.data.validation import COLUMNS, check_frame, suspicious_moves
@@ -22,6 +30,10 @@ MARKET = "SPY"
 """The market a stock's deep one-day drop is compared with (a drop on a crash day is not suspicious)."""
 
 _METADATA_KEY = b"infrabt"
+_META_TYPES = {"source": str, "fetched_at": str, "first": str, "last": str, "rows": int, "warnings": list}
+"""Keys every cache file's metadata has; ``symbol`` and ``checksum`` are added by infrabt >= 0.2."""
+_verified: dict[Path, tuple[int, int, int]] = {}
+"""file -> (inode, mtime_ns, size) of the version that passed the checks: each version is checked once."""
 
 
 def rebuild_hint(symbol: str) -> str:
@@ -59,25 +71,38 @@ class PriceStore:
     def has(self, symbol: str) -> bool:
         return self.path(symbol).is_file()
 
-    def read(self, symbol: str) -> pd.DataFrame:
-        """The cached frame: columns Open, High, Low, Close, Adj Close, Volume (float), index Date."""
+    def read(self, symbol: str, columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
+        """The cached frame (``columns`` of Open, High, Low, Close, Adj Close, Volume; float), index Date.
+
+        Checked on the first read of each version of the file; ``CacheCorruptError`` names the repair."""
         path = self._existing(symbol)
         try:
-            frame = pq.read_table(path).to_pandas()
+            version = _version(path)
+            with pq.ParquetFile(path) as parquet:  # lighter than read_table's dataset machinery
+                table = parquet.read(columns=list(columns), use_pandas_metadata=True)
+            meta = _parse_metadata(table.schema.metadata)
+            frame = table.to_pandas()
             frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")
-            if "Adj Close" not in frame.columns:
+            if "Adj Close" in columns and "Adj Close" not in frame.columns:
                 raise ValueError("no 'Adj Close' column")
-        except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
+        except (OSError, pa.ArrowException, ValueError, TypeError, KeyError) as exc:
             raise self._corrupt(symbol, path, exc) from None
+        if _verified.get(path) != version:
+            try:
+                _verify(symbol, frame, meta)
+            except DataError as exc:
+                raise CacheCorruptError(
+                    f"cache file {path} is invalid ({exc}); rebuild it with {rebuild_hint(symbol)}"
+                ) from None
+            _verified[path] = version
         return frame
 
     def metadata(self, symbol: str) -> dict:
-        """``{source, fetched_at, first, last, rows, warnings}`` written with the prices."""
+        """``{source, fetched_at, first, last, rows, warnings, symbol, checksum}`` written with the prices."""
         path = self._existing(symbol)
         try:
-            raw = (pq.read_schema(path).metadata or {})[_METADATA_KEY]
-            return json.loads(raw)
-        except (OSError, pa.ArrowException, ValueError, KeyError) as exc:
+            return _parse_metadata(pq.read_schema(path).metadata)
+        except (OSError, pa.ArrowException, ValueError, KeyError, TypeError) as exc:
             raise self._corrupt(symbol, path, exc) from None
 
     def write(
@@ -100,6 +125,8 @@ class PriceStore:
         if market is None and symbol != MARKET:
             market = self._market()
         meta = {
+            "symbol": symbol,
+            "checksum": checksum(frame),
             "source": source,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "first": str(frame.index[0].date()),
@@ -113,7 +140,8 @@ class PriceStore:
         )
         try:
             self.prices_dir.mkdir(parents=True, exist_ok=True)
-            _atomic_write(table, path)
+            with cache_lock(self.root):
+                _atomic_write(table, path)
         except OSError as exc:
             raise DataError(
                 f"cannot write {path} ({exc.strerror or exc}); make the cache writable or point "
@@ -148,6 +176,52 @@ class PriceStore:
             except DataError:
                 return None
         return self._market_cache[1]
+
+
+def checksum(frame: pd.DataFrame) -> str:
+    """A hash of the dates and adjusted closes: the numbers a backtest uses."""
+    digest = hashlib.sha256(frame.index.as_unit("ns").asi8.tobytes())
+    digest.update(frame["Adj Close"].to_numpy(dtype="float64").tobytes())
+    return digest.hexdigest()[:32]
+
+
+def _version(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_mtime_ns, info.st_size  # an atomic rewrite is a new inode
+
+
+def _parse_metadata(schema_metadata: dict | None) -> dict:
+    """The JSON infrabt wrote, with its keys and types checked (``ValueError`` otherwise)."""
+    raw = (schema_metadata or {}).get(_METADATA_KEY)
+    if raw is None:
+        raise ValueError("no infrabt metadata in the file")
+    meta = json.loads(raw)
+    if not isinstance(meta, dict):
+        raise ValueError(f"the metadata is a {type(meta).__name__}, not a table")
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise ValueError(f"the metadata's {key!r} is {meta.get(key)!r}, not a {kind.__name__}")
+    if not all(isinstance(w, str) for w in meta["warnings"]):
+        raise ValueError("the metadata's 'warnings' are not all text")
+    return meta
+
+
+def _verify(symbol: str, frame: pd.DataFrame, meta: dict) -> None:
+    """The write's checks again, and agreement with the metadata written beside the prices."""
+    for column in frame.columns:
+        if not pd.api.types.is_float_dtype(frame[column]):
+            raise DataError(f"{column} holds {frame[column].dtype} values, not numbers")
+    check_frame(symbol, frame)
+    if meta.get("symbol", symbol) != symbol:
+        raise DataError(f"the file holds {meta['symbol']}'s prices, not {symbol}'s (a copy or a symlink?)")
+    shape = (len(frame), str(frame.index[0].date()), str(frame.index[-1].date()))
+    if shape != (meta["rows"], meta["first"], meta["last"]):
+        raise DataError(
+            f"{shape[0]} rows {shape[1]} .. {shape[2]}, but {meta['rows']} rows {meta['first']} .. "
+            f"{meta['last']} were written (edited outside infrabt?)"
+        )
+    if "Adj Close" in frame and meta.get("checksum") not in (None, checksum(frame)):
+        raise DataError("its prices do not match the checksum written with them (edited outside infrabt?)")
 
 
 def _normalize(symbol: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ nowhere gets its calendar from its data: rows on weekends mean it trades 7 days 
 """
 
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -99,7 +100,8 @@ def _merge(stamps: tuple[tuple[str, int], ...]) -> Universe:
         for group_name, members in _table(path, raw, "groups").items():
             if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
                 raise ConfigError(
-                    f'{path}: group {group_name} must be a list of symbols, e.g. ["SPY", "QQQ"]'
+                    f"{path}: group {group_name} must be a list of symbols, "
+                    f'e.g. {toml_key(group_name)} = ["SPY"]'
                 )
             extra_groups.setdefault(group_name, []).extend(members)
     tickers = {symbol: Ticker(symbol=symbol, **values) for symbol, values in entries.items()}
@@ -112,7 +114,7 @@ def _merge(stamps: tuple[tuple[str, int], ...]) -> Universe:
                 files = ", ".join(n for n, _ in stamps)
                 raise ConfigError(
                     f"group {group_name} names {member}, which no universe file lists ({files}); "
-                    f'add [tickers."{member}"] with its group and asset_class, or fix the symbol'
+                    f"add [tickers.{toml_key(member)}] with its group and asset_class, or fix the symbol"
                 )
         groups.setdefault(group_name, [])
         groups[group_name].extend(m for m in members if m not in groups[group_name])
@@ -120,6 +122,11 @@ def _merge(stamps: tuple[tuple[str, int], ...]) -> Universe:
     if clash:
         raise ConfigError(f"{', '.join(clash)} is both a group and a ticker; rename the group")
     return Universe(tickers, {g: tuple(m) for g, m in groups.items()}, tuple(Path(n) for n, _ in stamps))
+
+
+def toml_key(name: str) -> str:
+    """``name`` as a TOML key a user can paste: bare when TOML allows it, else a quoted string."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
 
 def _read(path: Path) -> dict:
@@ -141,7 +148,7 @@ def _table(path: Path, raw: dict, name: str) -> dict:
 def _check_entry(path: Path, symbol: str, values) -> None:
     allowed = {f.name for f in fields(Ticker)} - {"symbol"}
     if not isinstance(values, dict):
-        raise ConfigError(f'{path}: tickers.{symbol} must be a table, e.g. [tickers."{symbol}"]')
+        raise ConfigError(f"{path}: tickers.{symbol} must be a table, e.g. [tickers.{toml_key(symbol)}]")
     if not SYMBOL.match(symbol):
         raise ConfigError(f"{path}: {symbol!r} is not a ticker symbol; use letters, digits and . - ^ = _")
     unknown = sorted(set(values) - allowed)

@@ -20,6 +20,17 @@ SPIKE_RISE = 1.00
 """A one-day doubling is suspicious too (an unadjusted reverse split, a bad print)."""
 MARKET_CRASH = -0.07
 """If the market itself fell this much that day (NYSE circuit-breaker level 1), a deep drop is explained."""
+MAX_GAP = pd.Timedelta(days=10)
+"""The longest stretch between two prices a downloaded series may have. NYSE's longest closure since 1933
+(after 9/11: 2001-09-10 -> 09-17) is 7 days; a longer hole is a partial answer, and forward-filling it would
+show a flat price where the market moved."""
+FIRST_DAY = pd.Timestamp("1900-01-01")
+"""No price before this is believed (a 0001 or 1970 date is a parsing accident)."""
+
+
+def last_valid_day() -> pd.Timestamp:
+    """Today (UTC): a price dated later is an error, and would make every other ticker look delisted."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
 
 
 def check_frame(symbol: str, frame: pd.DataFrame) -> None:
@@ -39,6 +50,7 @@ def check_frame(symbol: str, frame: pd.DataFrame) -> None:
     if not index.is_monotonic_increasing:
         position = int(np.argmax(np.diff(index.asi8) < 0)) + 1
         raise DataError(f"{symbol}: dates not ascending at {index[position].date()}; sort the rows by Date")
+    check_dates_in_range(symbol, index)
     if "Adj Close" not in frame:
         raise DataError(f"{symbol}: no 'Adj Close' column; give Adj Close (or Close) prices")
     missing = frame.index[frame["Adj Close"].isna()]
@@ -57,6 +69,30 @@ def check_frame(symbol: str, frame: pd.DataFrame) -> None:
     if "Volume" in frame and (frame["Volume"] < 0).any():
         date = frame.index[(frame["Volume"] < 0).to_numpy()][0]
         raise DataError(f"{symbol}: negative Volume on {date.date()}; volumes must be >= 0")
+
+
+def check_dates_in_range(symbol: str, index: pd.DatetimeIndex) -> None:
+    """Refuse a date before 1900 or after today (``index`` sorted)."""
+    if index[0] < FIRST_DAY:
+        raise DataError(f"{symbol}: date {index[0].date()} is before {FIRST_DAY.year}; fix or drop that row")
+    today = last_valid_day()
+    if index[-1] > today:
+        late = index[index > today]
+        raise DataError(
+            f"{symbol}: date {late[0].date()} is in the future (today is {today.date()}, {len(late)} such "
+            f"rows); fix or drop them"
+        )
+
+
+def new_gap(frame: pd.DataFrame, since: pd.Timestamp) -> str | None:
+    """The first stretch longer than ``MAX_GAP`` without prices that ends on or after ``since``, as text."""
+    index = frame.index
+    gaps = index[1:] - index[:-1]
+    long = (gaps > MAX_GAP) & (index[1:] >= since)
+    if not long.any():
+        return None
+    at = int(np.argmax(long))
+    return f"no prices from {index[at].date()} to {index[at + 1].date()} ({gaps[at].days} days)"
 
 
 def suspicious_moves(prices: pd.Series, market: pd.Series | None = None) -> list[str]:

@@ -27,10 +27,12 @@ from pathlib import Path
 import pandas as pd
 from infrabt.data.calendar import check_range
 from infrabt.data.errors import DataError
+from infrabt.data.locks import cache_lock
 from infrabt.data.paths import offline_by_default
 from infrabt.data.snapshot import seed
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import has_weekend_rows, load_universe, resolve, ticker
+from infrabt.data.validation import new_gap
 
 DEFAULT_START = "2017-01-01"
 """First day fetched for a ticker not yet cached (the shared data starts here too)."""
@@ -68,6 +70,8 @@ class UpdateReport:
     """ticker -> why (yfinance's own words where it gave any); the ticker's cache file was left as it was"""
     fell_back: list[str] = field(default_factory=list)
     """no network: these keep their cached prices"""
+    kept: dict[str, str] = field(default_factory=dict)
+    """ticker -> why Yahoo's answer was not written: it would have lost cached rows (the cache was kept)"""
     network_error: str = ""
     offline: bool = False
 
@@ -89,9 +93,13 @@ class UpdateReport:
                 f"no network ({self.network_error}) and no cached prices for {symbols}; connect and run "
                 f"`infrabt data update {symbols}`, or import CSVs with `infrabt data import <folder>`"
             )
+        if all(_is_transient(why) for why in self.failed.values()):
+            advice = "Yahoo is limiting or timing out requests: wait a few minutes and retry"
+        else:
+            advice = "Check the symbol on finance.yahoo.com and retry"
         raise DataError(
-            f"yfinance returned no usable prices for {reasons}. Check the symbol on finance.yahoo.com and "
-            f"retry `infrabt data update {symbols}`, or import a CSV with `infrabt data import <file>`"
+            f"yfinance returned no usable prices for {reasons}. {advice} `infrabt data update {symbols}`, "
+            f"or import a CSV with `infrabt data import <file>`"
         )
 
 
@@ -126,6 +134,11 @@ def update(
                 report.failed[symbol] = "not cached, and offline mode never downloads"
         return report
 
+    with cache_lock(store.root):  # the plan is made from the cache this update writes: no writer between
+        return _update(symbols, start, end, store, report, on_batch, now)
+
+
+def _update(symbols, start, end, store: PriceStore, report: UpdateReport, on_batch, now) -> UpdateReport:
     seed(symbols, store)  # a fresh cache starts from the bundled snapshot: only later days are fetched
     plans = {symbol: _plan(store, symbol, start) for symbol in symbols}
     if end is not None:  # cached through ``end`` already: nothing to fetch
@@ -138,7 +151,8 @@ def update(
             del report.failed[symbol]
             report.fell_back.append(symbol)
     for symbol in write_order(frames):
-        _store_update(store, symbol, plans[symbol], frames[symbol], symbol in refetched, report, now)
+        whole = symbol in refetched or plans[symbol].whole_history
+        _store_update(store, symbol, plans[symbol], frames[symbol], whole, report, now)
     return report
 
 
@@ -153,6 +167,8 @@ class _Plan:
 
     start: pd.Timestamp
     cached: pd.DataFrame | None = None
+    whole_history: bool = False
+    """fetch from ``start`` before the cached first day: the answer replaces the cached file"""
 
     def cached_through(self, day: pd.Timestamp) -> bool:
         return self.cached is not None and self.cached.index[-1] >= day
@@ -192,7 +208,7 @@ def _fetch(
             for _, rest in batches[index + 1 :]:
                 report.failed.update(dict.fromkeys(rest, report.network_error))
             break
-    refetched = {s for s in frames if _readjusted(plans[s], frames[s])}
+    refetched = {s for s in frames if not plans[s].whole_history and _readjusted(plans[s], frames[s])}
     for symbol in refetched:
         del frames[symbol]
         fetched, reasons = _download_with_retries([symbol], plans[symbol].first_day, end, cache_root)
@@ -210,13 +226,22 @@ def _store_update(
     report: UpdateReport,
     now: pd.Timestamp | None,
 ) -> None:
-    """Write cached + new complete days (or the refetched whole history); a refused frame is a failure."""
+    """Write cached + new complete days (or the refetched whole history); a refused frame is a failure.
+
+    A whole-history answer replaces the cache only if it covers every cached day: Yahoo sometimes answers a
+    full refetch with its last rows only, and trusting that would delete years of prices."""
     new = _complete_days(fetched, symbol, now)
     merged = new if whole_history else plan.merge(new)
+    hole = new_gap(merged, since=new.index[0]) if len(new) else None
+    lost = lost_days(plan.cached, new) if whole_history and plan.cached is not None and len(new) else None
     if not whole_history and plan.cached is not None and len(merged) == len(plan.cached):
         report.unchanged.append(symbol)
     elif merged.empty:
         report.failed[symbol] = "no complete trading day in the range asked"
+    elif hole:
+        report.failed[symbol] = f"Yahoo's answer has a hole: {hole}; nothing written, retry later"
+    elif lost:
+        report.kept[symbol] = lost
     else:
         try:
             report.updated[symbol] = store.write(symbol, merged, "yfinance")
@@ -230,9 +255,24 @@ def _plan(store: PriceStore, symbol: str, start) -> _Plan:
         cached = store.read(symbol) if store.has(symbol) else None
     except DataError:
         cached = None  # corrupt: rebuilt from scratch
-    if cached is None or (start is not None and requested < cached.index[0]):
+    if cached is None:
         return _Plan(requested)
+    if start is not None and requested < cached.index[0]:
+        return _Plan(requested, cached, whole_history=True)
     return _Plan(cached.index[-1] - OVERLAP, cached)
+
+
+def lost_days(cached: pd.DataFrame, answer: pd.DataFrame) -> str | None:
+    """Why replacing ``cached`` with a refetched ``answer`` would lose prices; None if it covers them all."""
+    rows = f"kept the {len(cached):,} cached rows ({cached.index[0].date()} .. {cached.index[-1].date()})"
+    if answer.index[0] > cached.index[0]:
+        return f"Yahoo's full refetch starts {answer.index[0].date()}, after the cached first day; {rows}"
+    if answer.index[-1] < cached.index[-1]:
+        return f"Yahoo's full refetch ends {answer.index[-1].date()}, before the cached last day; {rows}"
+    missing = cached.index.difference(answer.index)
+    if len(missing):
+        return f"Yahoo's full refetch lacks {len(missing):,} cached days (first {missing[0].date()}); {rows}"
+    return None
 
 
 def _batches(plans: dict[str, _Plan]) -> list[tuple[pd.Timestamp, list[str]]]:
@@ -326,7 +366,10 @@ def _ticker_frame(data: pd.DataFrame | None, symbol: str) -> pd.DataFrame | None
     # Yahoo sometimes reports a 0 Open/High/Low for old or illiquid days: unknown, not a price of zero
     traded = [c for c in ("Open", "High", "Low", "Close") if c in frame]
     frame[traded] = frame[traded].where(frame[traded] > 0)
-    frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns").normalize()
+    index = pd.DatetimeIndex(frame.index, name="Date")
+    if index.tz is not None:  # some yfinance paths keep the exchange's zone: its local date is the day
+        index = index.tz_localize(None)
+    frame.index = index.as_unit("ns").normalize()
     frame.columns.name = None
     return frame
 

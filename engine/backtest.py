@@ -90,7 +90,19 @@ def build_orders(strategy, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.D
 
 
 def check_targets(strategy, targets: pd.DataFrame) -> None:
-    """Refuse negative weights and rows above 100% unless the strategy declares leverage."""
+    """Refuse weights that would silently run as 0% invested (all NaN, or tickers the strategy does not
+    hold), negative weights and rows above 100% unless the strategy declares leverage."""
+    foreign = [str(c) for c in targets.columns if c not in strategy.tickers]
+    if foreign:
+        raise StrategyError(
+            f"{strategy.id}: target weights name {', '.join(foreign)}, which it does not hold (its tickers: "
+            f"{', '.join(strategy.tickers)}); add them to its assets"
+        )
+    if targets.isna().all().all():
+        raise StrategyError(
+            f"{strategy.id}: every target weight is NaN, which would run as 0% invested; return numbers "
+            f"(0 for no position)"
+        )
     if getattr(strategy, "leverage", False):
         return
     if (targets < -1e-12).any().any():

@@ -5,11 +5,12 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 
@@ -21,7 +22,44 @@ if TYPE_CHECKING:
 
 console = Console(stderr=True)
 
+
+def _print_error(message: str) -> None:
+    """The one line every error becomes (exit code 2)."""
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+_UsageError = typer.BadParameter.__base__
+"""click's UsageError, as typer vendors it (typer exports only its subclass BadParameter)."""
+
+
+def _one_line_usage_errors(call: Callable) -> Callable:
+    """A usage error (``--fees abc``, an unknown option) as one ``error:`` line and exit 2, like every other
+    error, instead of typer's multi-line box."""
+
+    @functools.wraps(call)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return call(self, *args, **kwargs)
+        except _UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help was asked for, by giving nothing
+                raise
+            where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`infrabt --help`"
+            message = " ".join(exc.format_message().split())
+            _print_error(f"{message} (see {where})")
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+class OneLineErrors(typer.core.TyperGroup):
+    """The command group whose usage errors are one line (parsing happens in both methods)."""
+
+    make_context = _one_line_usage_errors(typer.core.TyperGroup.make_context)
+    invoke = _one_line_usage_errors(typer.core.TyperGroup.invoke)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="infrabt",
     help="Backtest the 'own the rails' infrastructure thesis on real prices, through real crises.",
     no_args_is_help=True,
@@ -62,21 +100,46 @@ def main_options(
         os.environ["INFRABT_UNIVERSE"] = str(universe)  # read by infrabt.data.universe, like the env var
 
 
+_HELD = ExitStack()
+"""Locks a command holds until it ends (its --out folder), released by ``friendly_errors``."""
+
+
 def friendly_errors(command: Callable) -> Callable:
     """Turn an ``InfrabtError`` into one red line and exit code 2, instead of a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with _HELD:
+                return command(*args, **kwargs)
         except InfrabtError as exc:
-            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            _print_error(str(exc))
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             console.print("[yellow]interrupted[/]: nothing half-written was kept.")
             raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+def out_folder(value: "str | Path") -> Path:
+    """``--out``: an empty name is refused (it meant the current directory, silently)."""
+    if not str(value).strip():
+        raise typer.BadParameter("is empty; give a folder name, e.g. --out infrabt-output")
+    return Path(value)
+
+
+def claim_out(out: Path, final: str) -> Path:
+    """Create ``out`` and hold its lock until the command ends; a second run into it fails naming this one.
+
+    ``final`` is the page written last (index.html): it is removed now, so an interrupted run leaves new
+    files without a page rather than the previous run's page beside them."""
+    from infrabt.data.files import prepare_dir
+    from infrabt.data.locks import folder_lock
+
+    out = prepare_dir(out)
+    _HELD.enter_context(folder_lock(out, replaces=(final,)))
+    return out
 
 
 @contextmanager
@@ -145,14 +208,20 @@ def data_update(
         state = "offline, nothing downloaded; cached" if report.offline else "up to date"
         console.print(f"{state}: {' '.join(report.unchanged)}", highlight=False)
     report.raise_for_failures()
+    for symbol, why in report.kept.items():
+        _warn(f"{symbol}: {why}. Retry `infrabt data update {symbol}` later, or import a CSV.")
     if report.fell_back:
-        console.print(
-            f"[yellow]warning:[/] no network ({report.network_error}); nothing downloaded, kept the cached "
-            f"prices of {_names(report.fell_back)}. Retry `infrabt data update` when online.",
-            highlight=False,
-            soft_wrap=True,
+        done = f"updated {_names(list(report.updated))}, then" if report.updated else "nothing downloaded,"
+        _warn(
+            f"no network ({report.network_error}); {done} kept the cached prices of "
+            f"{_names(report.fell_back)}. Retry `infrabt data update` when online."
         )
+    if report.fell_back or report.kept:
         raise typer.Exit(code=1)
+
+
+def _warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @data_app.command("import")
@@ -251,7 +320,7 @@ def data_check() -> None:
     from infrabt.data.validation import check_frame
 
     store = PriceStore()
-    broken = []
+    broken, unsigned = [], []
     for symbol in store.tickers():
         try:
             check_frame(symbol, store.read(symbol))
@@ -262,6 +331,13 @@ def data_check() -> None:
             continue
         for warning in meta["warnings"]:
             console.print(f"[yellow]{symbol}[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+        if "checksum" not in meta:
+            unsigned.append(symbol)
+    if unsigned:  # written by an infrabt before checksums: an edit outside infrabt cannot be detected
+        _warn(
+            f"no checksum in {_names(unsigned)} (written by an older infrabt), so an outside edit would go "
+            f"unnoticed; rewrite them with `infrabt data update` or `infrabt data import`"
+        )
     checked = len(store.tickers())
     if broken:
         names = " ".join(broken)
@@ -292,7 +368,8 @@ def strategies_list(strategies_dir: StrategiesDir = None) -> None:
     for column in ("id", "thesis", "assets", "rule"):
         table.add_column(column, overflow="fold")
     for strategy in load_strategies(strategies_dir).values():
-        table.add_row(strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+        cells = (strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+        table.add_row(*map(escape, cells))  # a thesis may contain [brackets]: text, not rich markup
     Console().print(table)
 
 
@@ -305,7 +382,7 @@ def run_backtest(
     fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
     slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(help="Output folder.", parser=out_folder)] = DEFAULT_OUT,
     strategies_dir: StrategiesDir = None,
     calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
     benchmark: Annotated[str, typer.Option(help="Strategy id to compare against (always run).")] = "spy",
@@ -314,14 +391,13 @@ def run_backtest(
 ) -> None:
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
     from infrabt.data.errors import StrategyError
-    from infrabt.data.files import prepare_dir
     from infrabt.engine.api import run, write_csvs
 
     if crises is not None:  # a malformed crises file, or an unwritable --out, fails before the backtest
         from infrabt.engine.crises import load_crises
 
         load_crises(crises)
-    prepare_dir(out)
+    claim_out(out, final="index.html")
     with (
         shown_warnings(),
         console.status("loading prices and simulating every strategy in one vectorbt call ..."),
@@ -352,7 +428,9 @@ def run_backtest(
 @friendly_errors
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],
-    out: Annotated[Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.")],
+    out: Annotated[
+        Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.", parser=out_folder)
+    ],
     offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
     split: Annotated[str | None, typer.Option(help="Rank before this date, report after it.")] = None,
     walk_forward: Annotated[bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.")] = False,
@@ -367,11 +445,14 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
 
+    from infrabt.engine.sweeps.spec import load_spec
     from infrabt.engine.sweeps.sweep import run_sweep
 
+    checked = load_spec(spec)  # a bad spec fails before --out is created
+    claim_out(out, final="sweep.html")
     with shown_warnings():
         result = run_sweep(
-            spec, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
+            checked, out, split=split, walk_forward=walk_forward, max_memory=max_memory, workers=workers,
             scheduler=scheduler, strict=strict, offline=True if offline else None, tearsheets=tearsheets,
             yes=yes, method=engine, limit=limit, progress=True,
         )  # fmt: skip

@@ -13,7 +13,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import pandas as pd
-from infrabt.data.files import atomic_path
+from infrabt.data.files import atomic_path, safe_filename
+from infrabt.data.processes import die_with_parent
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -29,8 +30,8 @@ _FIXES = (
 
 
 def tearsheet_filename(strategy_id: str) -> str:
-    """A file name that is safe whatever a user's strategy module calls itself."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", strategy_id).lstrip(".") + ".html"
+    """A file name that is safe whatever a user's strategy module calls itself, one per id."""
+    return safe_filename(strategy_id) + ".html"
 
 
 def start_tearsheets(
@@ -119,5 +120,6 @@ def _start_worker() -> None:
     the default Agg canvas costs ~15% more. Only in workers, so a caller's own backend is left alone."""
     import matplotlib
 
+    die_with_parent()  # a killed run leaves no worker behind, writing into --out
     matplotlib.use("svg")
     _quiet()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from infrabt.data.errors import ConfigError
 from infrabt.data.files import write_parquet
+from infrabt.data.processes import die_with_parent
 from infrabt.engine.result import Costs
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ _WORKER_TASK = None
 
 def _init_worker(task) -> None:
     global _WORKER_TASK
+    die_with_parent()  # a killed sweep leaves no worker behind
     _WORKER_TASK = task
     warnings.filterwarnings("ignore")
 
@@ -211,8 +213,8 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
         return None
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: "notaurl" (no port)
-        message = f"cannot reach the Dask scheduler at {address}: {exc}"
+    except Exception as exc:  # unreachable, "notaurl", or no Dask scheduler at all (garbage -> MemoryError)
+        message = f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: {str(exc)[:120]}"
         if strict:
             raise ConfigError(f"{message}; check the address, or drop --strict to run locally") from None
         warnings.warn(f"{message}; running on local processes instead", stacklevel=2)

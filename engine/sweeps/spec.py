@@ -33,6 +33,7 @@ import pandas as pd
 from infrabt.data.calendar import parse_date
 from infrabt.data.errors import ConfigError
 from infrabt.engine.result import Costs, check_cost
+from infrabt.engine.sweeps.bounds import range_count
 
 MAX_VARIANTS_WITHOUT_YES = 10_000_000
 COST_PARAMS = ("fees", "slippage")
@@ -84,6 +85,11 @@ class SweepSpec:
                     check_cost(f"sweep {self.name!r}: grid {key!r} =", value)
         for key in COST_PARAMS:
             check_cost(f"sweep {self.name!r}: {key} =", getattr(self.costs, key))
+        cash = self.costs.init_cash
+        if not isinstance(cash, (int, float)) or not math.isfinite(cash) or cash <= 0:
+            raise ConfigError(
+                f"sweep {self.name!r}: init_cash = {cash!r} must be a positive amount, e.g. 10000"
+            )
         if self.random is not None:
             _check_random(self.name, self.random)
         start = _check_date(self.name, "start", self.start)
@@ -125,7 +131,11 @@ def load_spec(path: "str | Path") -> SweepSpec:
     """Read a sweep spec from TOML; errors name the file and the key."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # -sig: an editor's byte-order mark
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot read the sweep spec {path}: {exc.strerror or exc}; check the path"
@@ -204,11 +214,7 @@ def expand_values(key: str, value: Any, where: str = "sweep spec") -> list:
                 raise ConfigError(
                     f"{where}: grid {key!r} range {name} = {number!r} is not a number; write it unquoted"
                 )
-        if step <= 0:
-            raise ConfigError(f"{where}: grid {key!r} step must be positive")
-        if stop < start:
-            return []
-        count = math.floor((stop - start) / step + 1e-9) + 1
+        count = range_count(key, start, stop, step, where)  # before any value exists
         values = [start + i * step for i in range(count)]
         if all(isinstance(v, int) for v in (start, stop, step)):
             return [int(v) for v in values]
@@ -248,8 +254,8 @@ def _date_text(value: Any) -> str | None:
 
 def _number(where: str, key: str, value: Any) -> float:
     """A number from the spec; text such as "ten bps" is refused by name."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{where}: {key} = {value!r} is not a number; write e.g. 0.001 (unquoted)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{where}: {key} = {value!r} is not a finite number; write e.g. 0.001 (unquoted)")
     return float(value)
 
 
@@ -261,6 +267,8 @@ def _whole(where: str, key: str, value: Any) -> int:
 
 def _check_random(name: str, random: "RandomSpec") -> None:
     where = f"sweep {name!r}: [random]"
+    if not isinstance(random.seed, int) or isinstance(random.seed, bool) or random.seed < 0:
+        raise ConfigError(f"{where} seed = {random.seed!r} must be a whole number, 0 or more")
     if not isinstance(random.count, int) or isinstance(random.count, bool) or random.count < 1:
         raise ConfigError(f"{where} count = {random.count!r} must be a whole number, at least 1")
     if not isinstance(random.alpha, (int, float)) or not math.isfinite(random.alpha) or random.alpha <= 0:

@@ -15,7 +15,6 @@ the report always says how many variants were tried and shows the whole distribu
 
 import hashlib
 import json
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from infrabt.data.calendar import parse_date, periods_per_year
 from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
 from infrabt.engine.result import Costs
+from infrabt.engine.sweeps.bounds import check_fits, local_workers
 from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk
 from infrabt.engine.sweeps.execute import (
     PartStore,
@@ -139,12 +139,14 @@ def run_sweep(
     if method not in METHODS:
         raise ConfigError(f"unknown sweep engine {method!r}; use one of {', '.join(METHODS)}")
     check_size(spec, yes)
+    workers = local_workers(workers)
+    budget = parse_memory(max_memory) or default_max_memory()
+    check_fits(spec, budget)  # counted, not built: a 1e9 grid fails here
     base, variants, checked = expand(spec)
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ConfigError(f"--limit {limit!r} must be a whole number of variants, at least 1")
         variants = variants.iloc[:limit]
-    budget = parse_memory(max_memory) or default_max_memory()
     prices, days, calendar = load_panel(spec, checked, offline)
     split_day = check_split(split, days)
     folds = walk_forward_folds(days) if walk_forward else []
@@ -163,10 +165,10 @@ def run_sweep(
     fingerprint = sweep_fingerprint(spec, task, len(variants))
     remove_stale_outputs(out, fingerprint)
     costs = variant_costs(spec, variants)
-    workers = max(1, workers or os.cpu_count() or 1)
     trade_dates = len(task.random_template) if spec.random else len(days)
     per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
     chunks = plan_chunks(costs, per_variant, budget, workers, chunk_size=chunk_size)
+    workers = min(workers, len(chunks))  # a process per chunk at most
     store = PartStore(out, fingerprint)
     client = connect_dask(scheduler, strict) if scheduler else None
     try:

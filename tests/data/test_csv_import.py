@@ -80,6 +80,10 @@ def test_unsorted_rows_are_sorted(tmp_path):
         ),
         (HEADER, "2024-01-02,,,,0,0,\n", "prices must be positive"),
         ("Date,Open\n", "2024-01-02,1\n", "no Adj Close or Close column"),
+        (HEADER, "2024-01-02,,,,1,1,\n2100-01-04,,,,1,1,\n", "'2100-01-04' on line 3 is before 1900"),
+        (HEADER, "0001-01-02,,,,1,1,\n", "'0001-01-02' on line 2 is before 1900"),
+        (HEADER, "2024-01-02,,,,1,1,\n9999-01-02,,,,1,1,\n", "'9999-01-02' on line 3"),
+        (HEADER, "1899-12-29,,,,1,1,\n2024-01-02,,,,1,1,\n", "'1899-12-29' on line 2"),
     ],
 )
 def test_bad_csv_is_refused_naming_the_file_and_cache_is_unchanged(
@@ -151,3 +155,39 @@ def test_header_only_csv_is_refused(tmp_path):
     path = write_csv(tmp_path, "GLD.csv", "")
     with pytest.raises(DataError, match=r"GLD\.csv: every Adj Close value is empty"):
         read_price_csv(path)
+
+
+def test_a_fifo_is_named_for_what_it_is(tmp_store, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "NVDA.csv")
+    with pytest.raises(DataError, match=r"NVDA.csv is not a regular file \(a pipe"):
+        import_csv([tmp_path / "NVDA.csv"], tmp_store)
+
+
+def test_a_folder_named_like_a_csv_is_named_for_what_it_is(tmp_store, tmp_path):
+    (tmp_path / "prices" / "NVDA.csv").mkdir(parents=True)
+    write_csv(tmp_path / "prices", "SPY.csv", "2024-01-02,,,,1,1,\n")
+    for given in (tmp_path / "prices" / "NVDA.csv", tmp_path / "prices"):
+        with pytest.raises(DataError, match=r"NVDA.csv is a folder, not a CSV file"):
+            import_csv([given], tmp_store)
+    assert tmp_store.tickers() == []
+
+
+def test_a_huge_csv_is_refused_by_its_size_before_it_is_read(tmp_store, tmp_path, monkeypatch):
+    import infrabt.data.csv_import
+
+    huge = tmp_path / "SPY.csv"
+    with huge.open("wb") as handle:  # sparse: 200 MB on paper, nothing on disk
+        handle.truncate(200 * 2**20)
+    monkeypatch.setattr(infrabt.data.csv_import.pd, "read_csv", lambda *a, **k: pytest.fail("must not read"))
+    with pytest.raises(DataError, match=r"SPY.csv is 200 MB, more than a daily price history can be"):
+        import_csv([huge], tmp_store)
+
+
+def test_a_partly_bad_folder_says_nothing_was_imported(tmp_store, tmp_path):
+    write_csv(tmp_path / "csv", "AMD.csv", "2024-01-02,,,,1,1,\n")
+    write_csv(tmp_path / "csv", "NVDA.csv", "2024-01-02,,,,1,abc,\n")
+    with pytest.raises(DataError, match=r"NVDA.csv: .*'abc'.*\. Nothing was imported: the cache is as"):
+        import_csv([tmp_path / "csv"], tmp_store)
+    assert tmp_store.tickers() == []

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from infrabt.data.calendar import equity_calendar
 from infrabt.data.errors import ConfigError, DataError, UnknownTickerError
-from infrabt.data.prices import align, load_prices
+from infrabt.data.prices import align_all, load_prices
 from infrabt.data.store import PriceStore
 
 
@@ -112,17 +112,20 @@ DAYS = pd.date_range("2024-01-01", periods=40, freq="D")
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.integers(0, 39), min_size=1, max_size=20, unique=True),
+    st.lists(st.lists(st.integers(0, 39), min_size=1, max_size=20, unique=True), min_size=1, max_size=3),
     st.sampled_from(["D", "B"]),
 )
 def test_align_matches_a_plain_lookup(positions, freq):
-    dates = DAYS[sorted(positions)]
-    close = pd.Series([float(i + 1) for i in range(len(dates))], index=dates)
+    series = {
+        f"T{n}": pd.Series([float(i + 1) for i in range(len(p))], index=DAYS[sorted(p)])
+        for n, p in enumerate(positions)
+    }
     days = pd.date_range("2023-12-25", "2024-02-15", freq=freq)
-    aligned = align(close, days)
-    for day, value in aligned.items():
-        known = close[close.index <= day]
-        if known.empty or day > close.index[-1]:
-            assert pd.isna(value)
-        else:
-            assert value == known.iloc[-1]
+    aligned = align_all(series, days)
+    for name, close in series.items():
+        for day, value in aligned[name].items():
+            known = close[close.index <= day]
+            if known.empty or day > close.index[-1]:
+                assert pd.isna(value)
+            else:
+                assert value == known.iloc[-1]

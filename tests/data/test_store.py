@@ -12,6 +12,8 @@ from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.store import PriceStore
 from infrabt.data.validation import COLUMNS
 
+from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata
+
 
 def test_write_then_read_round_trips_prices_and_metadata(tmp_store, make_prices):
     frame = make_prices([10.0, 11.0, 12.5])
@@ -148,8 +150,8 @@ def test_writer_killed_mid_write_leaves_previous_file_readable(tmp_store, make_p
             time.sleep(600)
 
         infrabt.data.store.pq.write_table = slow_write
-        n = 100_000
-        index = pd.date_range("1900-01-01", periods=n, freq="D", name="Date")
+        n = 30_000
+        index = pd.date_range("1910-01-03", periods=n, freq="B", name="Date")  # to 2024
         closes = np.linspace(1.0, 2.0, n)
         frame = pd.DataFrame({{"Adj Close": closes}}, index=index)
         PriceStore({str(tmp_store.root)!r}).write("AVGO", frame, "big")
@@ -168,3 +170,53 @@ def test_writer_killed_mid_write_leaves_previous_file_readable(tmp_store, make_p
     assert tmp_store.read("AVGO")["Adj Close"].tolist() == [1.0, 2.0, 3.0]
     assert tmp_store.metadata("AVGO")["source"] == "test"
     assert tmp_store.tickers() == ["AVGO"]
+
+
+@pytest.mark.parametrize(("day", "message"), [("2100-01-04", "in the future"), ("1899-12-29", "before 1900")])
+def test_every_write_refuses_dates_after_today_or_before_1900(tmp_store, make_prices, day, message):
+    frame = make_prices([1.0, 2.0])
+    frame.index = pd.DatetimeIndex([frame.index[0], pd.Timestamp(day)], name="Date").sort_values()
+    with pytest.raises(DataError, match=message):
+        tmp_store.write("NVDA", frame, "test")
+    assert tmp_store.tickers() == []
+
+
+@pytest.mark.parametrize("edit", sorted(CACHE_EDITS))
+def test_a_cache_edited_outside_infrabt_is_refused_on_read(tmp_store, make_prices, edit):
+    tmp_store.write("SPY", make_prices([10.0 + n for n in range(20)]), "test")
+    edit_cache(tmp_store, "SPY", CACHE_EDITS[edit])
+    with pytest.raises(CacheCorruptError, match=r"SPY\.parquet is (invalid|corrupt) .*data update SPY"):
+        tmp_store.read("SPY")
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_malformed_metadata_is_a_corrupt_file(tmp_store, make_prices, bad):
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    set_metadata(tmp_store, "SPY", BAD_METADATA[bad])
+    for read in (tmp_store.read, tmp_store.metadata):
+        with pytest.raises(CacheCorruptError, match="rebuild it with"):
+            read("SPY")
+
+
+def test_a_symlink_to_another_tickers_file_is_refused(tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    tmp_store.write("QQQ", make_prices([20.0, 21.0]), "test")
+    tmp_store.path("SPY").unlink()
+    tmp_store.path("SPY").symlink_to(tmp_store.path("QQQ"))
+    with pytest.raises(CacheCorruptError, match="holds QQQ's prices, not SPY's"):
+        tmp_store.read("SPY")
+
+
+def test_each_file_version_is_checked_once(tmp_store, make_prices, monkeypatch):
+    import infrabt.data.store
+
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    checks = []
+    real = infrabt.data.store._verify
+    monkeypatch.setattr(infrabt.data.store, "_verify", lambda *a: checks.append(a[0]) or real(*a))
+    for _ in range(3):
+        tmp_store.read("SPY")
+    assert checks == ["SPY"]
+    tmp_store.write("SPY", make_prices([10.0, 12.0]), "test")  # a new version is checked again
+    tmp_store.read("SPY")
+    assert checks == ["SPY", "SPY"]

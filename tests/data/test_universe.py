@@ -88,3 +88,24 @@ def test_the_shipped_universe_still_lists_the_41_tickers_in_five_groups():
     }  # fmt: skip
     assert all(t.asset_class in ("crypto", "equity", "etf") for t in universe.values())
     assert pd.Index(universe).is_unique
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[groups]\n"my rails" = "SPY"\n',
+        'tickers."^GSPC" = 5\n',
+        '[tickers.HUT]\ngroup = "miners"\nasset_class = "equity"\n[groups]\n"new miners" = ["HUT", "^X"]\n',
+    ],
+)
+def test_the_suggested_toml_line_is_valid_toml(tmp_path, monkeypatch, text):
+    import tomllib
+
+    explicit = tmp_path / "mine.toml"
+    explicit.write_text(text)
+    monkeypatch.setenv("INFRABT_UNIVERSE", str(explicit))
+    with pytest.raises(ConfigError) as caught:
+        load_universe()
+    suggestion = str(caught.value).split("e.g. ", 1)[-1].split("add ", 1)[-1].split(" with its", 1)[0]
+    assert suggestion.startswith(("[", '"')), str(caught.value)
+    tomllib.loads(suggestion)  # raises if the line we tell the user to write is not TOML

@@ -12,6 +12,7 @@ from infrabt.data.yahoo import NetworkError, update
 from yfinance.exceptions import YFTzMissingError
 
 from tests.conftest import DNS
+from tests.faults import punch_hole, truncate_answers
 
 AFTER_CLOSE = pd.Timestamp("2024-03-01 23:00", tz="UTC")  # 18:00 New York: that day's close is final
 
@@ -88,9 +89,60 @@ def test_zero_adjusted_close_from_yahoo_is_refused_and_others_written(fake_yahoo
 def test_no_overlap_with_the_cache_means_a_full_refetch(fake_yahoo, tmp_store, make_prices):
     tmp_store.write("JPM", make_prices([1.0, 2.0, 3.0]), "csv:old")  # 2024-01-02 .. 2024-01-04
     fake_yahoo.add("JPM", "2024-01-16", [5.0, 6.0])
-    update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    report = update(["JPM"], store=tmp_store, offline=False, now=AFTER_CLOSE)
     assert [r[1] for r in fake_yahoo.requests if r[0] == "JPM"] == ["2023-12-28", "2024-01-02"]
-    assert tmp_store.metadata("JPM")["source"] == "yfinance"
+    # the refetch starts after the cached first day: it may not replace the cache
+    assert tmp_store.metadata("JPM")["source"] == "csv:old"
+    assert "starts 2024-01-16, after the cached first day; kept the 3 cached rows" in report.kept["JPM"]
+
+
+def test_partial_refetch_keeps_every_cached_row(monkeypatch, fake_yahoo, tmp_store):
+    """Yahoo answers a full-history refetch with its last 100 rows only: the cache keeps all 300."""
+    closes = [100.0 + n for n in range(300)]
+    fake_yahoo.add("SPY", "2023-01-02", closes)
+    update(["SPY"], store=tmp_store, offline=False, now=AFTER_CLOSE + pd.Timedelta(days=400))
+    before = tmp_store.path("SPY").read_bytes()
+    fake_yahoo.add("SPY", "2023-01-02", [c * 0.99 for c in closes])  # re-adjusted: triggers a refetch
+    truncate_answers(monkeypatch, fake_yahoo, "SPY", last_rows=100)
+    report = update(["SPY"], store=tmp_store, offline=False, now=AFTER_CLOSE + pd.Timedelta(days=400))
+    assert len(tmp_store.read("SPY")) == 300
+    assert tmp_store.path("SPY").read_bytes() == before
+    assert "kept the 300 cached rows" in report.kept["SPY"] and not report.updated, report
+
+
+def test_earlier_start_answered_from_later_keeps_the_cache(fake_yahoo, tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([1.0 + n for n in range(50)], start="2023-06-01"), "csv:old")
+    fake_yahoo.add("SPY", "2023-09-01", [2.0 + n for n in range(40)])  # asked from 2020, answers from 09-01
+    report = update(["SPY"], start="2020-01-01", store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert len(tmp_store.read("SPY")) == 50 and tmp_store.metadata("SPY")["source"] == "csv:old"
+    assert "starts 2023-09-01" in report.kept["SPY"]
+
+
+def test_earlier_start_that_covers_the_cache_replaces_it(fake_yahoo, tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([1.0 + n for n in range(5)], start="2024-01-08"), "csv:old")
+    fake_yahoo.add("SPY", "2024-01-02", [1.0 + n for n in range(20)])
+    report = update(["SPY"], start="2024-01-01", store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert list(report.updated) == ["SPY"] and len(tmp_store.read("SPY")) == 20
+
+
+def test_answer_with_a_hole_is_refused_naming_the_dates(fake_yahoo, tmp_store):
+    fake_yahoo.add("NVDA", "2024-01-02", [10.0 + n for n in range(60)])
+    punch_hole(fake_yahoo, "NVDA", "2024-01-20", "2024-02-20")
+    report = update(["NVDA"], store=tmp_store, offline=False, now=AFTER_CLOSE + pd.Timedelta(days=60))
+    assert "hole: no prices from 2024-01-19 to 2024-02-21" in report.failed["NVDA"]
+    assert tmp_store.tickers() == []
+
+
+def test_cli_update_warns_and_exits_1_when_the_cache_is_kept(fake_yahoo, tmp_store, make_prices):
+    from typer.testing import CliRunner
+
+    from infrabt.cli import app
+
+    tmp_store.write("JPM", make_prices([1.0, 2.0, 3.0]), "csv:old")
+    fake_yahoo.add("JPM", "2024-01-16", [5.0, 6.0])
+    result = CliRunner().invoke(app, ["data", "update", "JPM"], env={"INFRABT_OFFLINE": "0"})
+    assert result.exit_code == 1, result.output
+    assert "warning: JPM: Yahoo's full refetch starts 2024-01-16" in result.stderr
 
 
 def test_update_up_to_an_end_already_cached_downloads_nothing(fake_yahoo, tmp_store, make_prices):
@@ -234,3 +286,17 @@ def test_load_prices_explains_a_failed_download(fake_yahoo, tmp_store):
         DataError, match=r"no cached prices for GLD: .*Yahoo returned none \(.*no timezone found"
     ):
         load_prices(["GLD"], store=tmp_store, offline=False)
+
+
+def test_a_tz_aware_answer_is_read_as_local_dates(monkeypatch, tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([100.0, 101.0, 102.0]), "csv:old")  # 2024-01-02 .. 01-04
+    index = pd.date_range("2024-01-02", periods=5, freq="B", tz="America/New_York", name="Date")
+    columns = pd.MultiIndex.from_product(
+        [["Adj Close", "Close", "High", "Low", "Open", "Volume"], ["SPY"]], names=["Price", "Ticker"]
+    )
+    closes = [100.0, 101.0, 102.0, 103.0, 104.0]
+    answer = pd.DataFrame([[c] * len(columns) for c in closes], index=index, columns=columns)
+    monkeypatch.setattr(yf, "download", lambda *a, **k: answer)
+    report = update(["SPY"], store=tmp_store, offline=False, now=AFTER_CLOSE)
+    assert list(report.updated) == ["SPY"], report
+    assert tmp_store.read("SPY").index[-1] == pd.Timestamp("2024-01-08")

@@ -8,6 +8,8 @@ from yfinance.exceptions import YFTzMissingError
 
 from infrabt.cli import app
 from tests.conftest import DNS
+from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata, start_python, wait_for
+from tests.synthetic import random_walk
 
 runner = CliRunner()
 
@@ -201,3 +203,208 @@ def test_shared_data_ranges_match_the_sources_table(shared_prices):
     for symbol, expected in documented.items():
         meta = store.metadata(symbol)
         assert (meta["first"], meta["last"], meta["rows"]) == expected, symbol
+
+
+# --- a cache edited outside infrabt: never exit-0 results, always the command that repairs it ---
+
+
+@pytest.fixture
+def cached(tmp_store):
+    """A year of generated SPY and QQQ adjusted closes."""
+    walk = random_walk(["SPY", "QQQ"], start="2023-01-02", volatility=0.01)
+    for symbol in walk:
+        tmp_store.write(symbol, walk[[symbol]].set_axis(["Adj Close"], axis=1), source="test")
+    return tmp_store
+
+
+@pytest.mark.parametrize("edit", sorted(CACHE_EDITS))
+def test_run_on_an_edited_cache_fails_naming_the_repair(cached, without_reports, tmp_path, edit):
+    edit_cache(cached, "SPY", CACHE_EDITS[edit])
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
+    assert_one_line_error(result, "SPY.parquet", "infrabt data update SPY")
+    assert not (tmp_path / "out" / "returns.csv").exists()
+
+
+@pytest.mark.parametrize("edit", ["prices x100", "index reset to 1970", "text prices", "symlink"])
+def test_check_catches_edits_that_keep_the_file_readable(cached, edit):
+    if edit == "symlink":
+        cached.path("SPY").unlink()
+        cached.path("SPY").symlink_to(cached.path("QQQ"))
+    else:
+        edit_cache(cached, "SPY", CACHE_EDITS[edit])
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "1 of 2 cached files are corrupt or invalid (SPY)" in result.stderr
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_list_and_check_survive_malformed_metadata(cached, bad):
+    set_metadata(cached, "SPY", BAD_METADATA[bad])
+    listed = invoke("list")
+    assert listed.exit_code == 0 and "corrupt" in listed.stdout
+    assert_one_line_error_last(invoke("check"), "(SPY)")
+
+
+def assert_one_line_error_last(result, fragment):
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert fragment in result.stderr.splitlines()[-1]
+
+
+# --- usage errors and --out: one line, exit 2 ---
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "--fees", "abc"], "Invalid value for '--fees'"),
+        (["run", "--bogus"], "No such option: --bogus"),
+        (["run", "--out", ""], "'--out': is empty; give a folder name"),
+        (["sweep", "spec.toml", "--out", " "], "'--out': is empty"),
+        (["sweep", "spec.toml", "--out", "x", "--workers", "lots"], "Invalid value for '--workers'"),
+        (["data", "nosuch"], "No such command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_store, args, fragment):
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, fragment, "--help")
+
+
+def test_a_run_into_a_folder_in_use_fails_naming_the_holder(cached, without_reports, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = start_python(
+        "import sys, time\nfrom infrabt.data.locks import folder_lock\n"
+        "with folder_lock(sys.argv[1]):\n    open(sys.argv[2], 'w').close()\n    time.sleep(60)\n",
+        str(out),
+        str(tmp_path / "held"),
+    )
+    try:
+        assert wait_for((tmp_path / "held").exists)
+        result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(out)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert_one_line_error(result, f"in use by infrabt process {holder.pid}")
+    assert not (out / "returns.csv").exists()
+
+
+def test_a_thesis_with_markup_is_listed_as_text(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "loud.py").write_text(
+        "from infrabt.strategies import Fixed, Strategy\n"
+        "STRATEGY = Strategy(id='loud', thesis='Own [/bold] the [red]rails.',\n"
+        "                    weighting=Fixed({'SPY': 1.0}))\n"
+    )
+    result = runner.invoke(app, ["strategies", "--strategies-dir", str(folder)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Own [/bold] the [red]rails." in result.output
+
+
+# --- every input that once gave a traceback: one line, exit 2 ---
+
+SPEC = (
+    'name = "probe"\nstrategy = "infra_thesis"\n[grid]\n'
+    "btc_share = {{ start = 0.0, stop = {stop}, step = {step} }}\n"
+)
+RANDOM = 'name = "probe"\n{extra}\n[random]\nassets = ["SPY", "QQQ"]\ncount = 3\n{seed}\n'
+FORMER_TRACEBACKS = {
+    "csv date 0001": ("csv", b"Date,Adj Close\n0001-01-02,1\n", "before 1900"),
+    "csv date 9999": ("csv", b"Date,Adj Close\n2024-01-02,1\n9999-01-02,1\n", "after today"),
+    "spec stop = inf": ("spec", SPEC.format(stop="inf", step="0.1").encode(), "stop = inf is not a finite"),
+    "spec step = nan": ("spec", SPEC.format(stop="1.0", step="nan").encode(), "step = nan is not a finite"),
+    "spec seed = -1": ("spec", RANDOM.format(extra="", seed="seed = -1").encode(), "seed = -1 must be"),
+    "spec not UTF-8": ("spec", b'name = "\xff"\n', "is not UTF-8 text"),
+    "spec init_cash 0": ("spec", RANDOM.format(extra="init_cash = 0", seed="").encode(), "init_cash = 0"),
+    "spec init_cash nan": ("spec", RANDOM.format(extra="init_cash = nan", seed="").encode(), "= nan"),
+    "spec step 1e-12": (
+        "spec",
+        SPEC.format(stop="1.0", step="1e-12").encode(),
+        "has 1,000,000,000,001 values",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORMER_TRACEBACKS))
+def test_a_former_traceback_is_one_line(cached, tmp_path, case):
+    kind, content, fragment = FORMER_TRACEBACKS[case]
+    if kind == "csv":
+        path = tmp_path / "NVDA.csv"
+        path.write_bytes(content)
+        result = invoke("import", str(path))
+    else:
+        path = tmp_path / "spec.toml"
+        path.write_bytes(content)
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--offline"])
+    assert_one_line_error(result, fragment)
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_METADATA))
+def test_run_on_malformed_metadata_is_one_line(cached, without_reports, tmp_path, bad):
+    set_metadata(cached, "SPY", BAD_METADATA[bad])
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--out", str(tmp_path / "out")])
+    assert_one_line_error(result, "SPY.parquet is corrupt", "infrabt data update SPY")
+
+
+def test_an_interrupted_run_leaves_no_old_page_beside_new_files(cached, tmp_path, monkeypatch):
+    import infrabt.reports.dashboard
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("the previous run's page")
+    (out / "returns.csv").write_text("the previous run's returns")
+    leftover = out / ".metrics.csv.k2j3.tmp"  # what a kill -9 during an atomic write leaves
+    leftover.write_text("half")
+
+    def interrupted(page):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(infrabt.reports.dashboard, "render", interrupted)
+    result = runner.invoke(app, ["run", "qqq", "--offline", "--no-tearsheets", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert (out / "returns.csv").read_text() != "the previous run's returns"
+    assert not (out / "index.html").exists(), "the old page must not describe the new CSVs"
+    assert not leftover.exists()
+
+
+def test_network_lost_after_some_updates_names_them(fake_yahoo, tmp_store, monkeypatch, make_prices):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("QQQ", make_prices([1.0, 2.0]), "test")  # cached: fetched in a later batch than SPY
+    fake_yahoo.add("SPY", "2024-01-02", [1.0, 2.0, 3.0])
+    fake_yahoo.failures["QQQ"] = [Exception(DNS)]
+    result = invoke("update", "SPY", "QQQ", "--end", "2024-01-04")
+    assert result.exit_code == 1, result.output
+    assert "updated SPY, then kept the cached prices of QQQ" in result.stderr
+    assert "nothing downloaded" not in result.stderr
+
+
+def test_a_rate_limit_is_not_blamed_on_the_symbol(fake_yahoo, tmp_store, monkeypatch):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    limited = Exception("Too Many Requests. Rate limited. Try after a while.")
+    fake_yahoo.failures["NVDA"] = [limited, limited, limited]
+    result = invoke("update", "NVDA")
+    assert_one_line_error(result, "Yahoo is limiting or timing out requests: wait a few minutes and retry")
+    assert "Check the symbol" not in result.stderr
+
+
+def test_check_names_files_written_before_checksums(cached):
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(cached.path("SPY"))
+    meta = json.loads(table.schema.metadata[b"infrabt"])
+    del meta["checksum"], meta["symbol"]
+    set_metadata(cached, "SPY", json.dumps(meta).encode())
+    result = invoke("check")
+    assert result.exit_code == 0, result.output
+    assert "warning: no checksum in SPY (written by an older infrabt)" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_sweep_workers_zero_or_negative_is_one_line(cached, tmp_path, workers):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "r"\n[random]\nassets = ["SPY", "QQQ"]\ncount = 3\n')
+    args = ["sweep", str(spec), "--out", str(tmp_path / "out"), "--offline", "--workers", workers]
+    assert_one_line_error(runner.invoke(app, args), f"--workers {workers} must be a whole number, at least 1")
