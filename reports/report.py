@@ -18,9 +18,11 @@ from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard
+from infrabt.reports.manifest import replace_manifest
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 
+OUTPUTS = ("index.html", "returns.csv", "metrics.csv", "crises.csv", "run.json")
 PACKAGES = ("infrabt", "pandas", "numpy", "vectorbt", "quantstats", "plotly", "jinja2", "exchange_calendars")
 
 
@@ -35,6 +37,10 @@ def write_report(
 ) -> Path:
     """Write index.html, tearsheets/<id>.html, returns.csv, metrics.csv, crises.csv and run.json into
     ``out_dir`` and return the path of index.html.
+
+    A tear sheet whose inputs are unchanged since the last run into ``out_dir`` is kept, not redrawn; files an
+    earlier run wrote there and this one did not (a dropped strategy's tear sheet) are removed, and nothing
+    else (see ``reports.manifest``).
 
     Bad input fails before anything slow starts: an unknown benchmark, a malformed crises file, an unwritable
     folder.
@@ -69,7 +75,10 @@ def write_report(
             for sid in result.returns.columns
             if sid not in page.tearsheet_errors
         }
-    return files.write_text(out / "index.html", dashboard.render(page))
+    index = files.write_text(out / "index.html", dashboard.render(page))
+    written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
+    replace_manifest(out, written)
+    return index
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:
