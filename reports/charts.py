@@ -4,25 +4,12 @@ lives here beyond what a chart needs (drawdown from equity, for instance)."""
 import pandas as pd
 import plotly.graph_objects as go
 from infrabt.engine.crises import Crisis
+from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, Thesis
 from plotly.subplots import make_subplots
 
-PALETTE = [
-    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",
-    "#ff9da6", "#9d755d", "#eeca3b", "#17becf", "#8c6d31", "#637939",
-]  # fmt: skip
-ASSET_COLORS = {BTC: "#f7931a", GOLD: "#c9a227"}
-BENCHMARK_COLOR = "#333333"
 TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 11}}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-
-
-def colors_for(names: list[str], benchmark: str) -> dict[str, str]:
-    """One stable color per strategy across every chart; the benchmark is dark, BTC orange, gold gold."""
-    colors, others = {}, iter(PALETTE * 4)
-    for name in names:
-        colors[name] = BENCHMARK_COLOR if name == benchmark else ASSET_COLORS.get(name) or next(others)
-    return colors
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
@@ -96,7 +83,7 @@ def rolling_chart(
     days = _dates(rolling.index)
     fig = go.Figure()
     for name in rolling.columns:
-        bold = name in ASSET_COLORS
+        bold = name in (BTC, GOLD)
         line = {
             "color": colors[name],
             "width": 2.4 if bold else 1.1,
@@ -114,28 +101,58 @@ def rolling_chart(
                 hovertemplate="%{y:.2f}",
             )
         )
-    shade_windows(fig, windows)
     fig.update_yaxes(title_text=title, range=y_range)
-    return _layout(fig, 440, margin={"l": 60, "r": 20, "t": 46, "b": 40})
+    _layout(fig, 440)
+    shade_windows(fig, windows, rolling.index[0], rolling.index[-1])
+    return fig
 
 
-def shade_windows(fig: go.Figure, windows: list[Crisis]) -> None:
-    """Red bands for crisis windows, labelled by id above the plot on two alternating rows so neighbours stay
-    readable."""
-    for n, window in enumerate(windows):
+WIDE_PLOT_PX, NARROW_PLOT_PX = 900, 260
+"""Plot widths the crisis labels are laid out for: a laptop's card, and a phone's (the page picks one)."""
+LABEL_CHAR_PX, LABEL_ROW_PX = 5.6, 13
+
+
+def shade_windows(fig: go.Figure, windows: list[Crisis], first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Red bands for crisis windows, labelled above the plot on as many rows as keep the labels apart.
+
+    Wide screens get the windows' ids; phones (the page swaps in ``layout.meta.narrow``) get their numbers,
+    with the ids in the hover and in a key under the chart.
+    """
+    days = max((last - first).days, 1)
+    wide = _labels(windows, [w.id for w in windows], days / WIDE_PLOT_PX)
+    narrow = _labels(windows, [str(n) for n in range(1, len(windows) + 1)], days / NARROW_PLOT_PX)
+    for window in windows:
         fig.add_vrect(
             x0=window.start, x1=window.end, fillcolor="#e45756", opacity=0.12, line_width=0, layer="below"
         )
-        fig.add_annotation(
-            x=window.start + (window.end - window.start) / 2,
-            y=1.0 if n % 2 == 0 else 1.06,
-            yref="paper",
-            yanchor="bottom",
-            text=window.id,
-            showarrow=False,
-            font={"size": 9, "color": "#a33"},
-            hovertext=f"{window.name}: {window.start.date()} to {window.end.date()}",
-        )
+    fig.update_layout(annotations=wide, margin={"t": _top_margin(wide)})
+    fig.update_layout(meta={"narrow": {"annotations": narrow, "margin": {"t": _top_margin(narrow)}}})
+
+
+def _labels(windows: list[Crisis], texts: list[str], days_per_px: float) -> list[dict]:
+    """One annotation per window over its middle; each takes the lowest row where it overlaps no other."""
+    row_ends: list[pd.Timestamp] = []
+    labels = []
+    for window, text in sorted(zip(windows, texts, strict=True), key=lambda pair: pair[0].start):
+        middle = window.start + (window.end - window.start) / 2
+        half = pd.Timedelta(days=(len(text) * LABEL_CHAR_PX + 6) * days_per_px / 2)
+        row = next((n for n, end in enumerate(row_ends) if end < middle - half), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(middle + half)
+        row_ends[row] = middle + half
+        labels.append(
+            {
+                "x": middle, "y": 1.0, "yref": "paper", "yanchor": "bottom", "yshift": row * LABEL_ROW_PX,
+                "text": text, "showarrow": False, "font": {"size": 9, "color": "#a33"},
+                "hovertext": f"{window.name}: {window.start.date()} to {window.end.date()}",
+            }
+        )  # fmt: skip
+    return labels
+
+
+def _top_margin(labels: list[dict]) -> int:
+    """Room above the plot for the labels' rows."""
+    return 24 + max((label["yshift"] for label in labels), default=0) + LABEL_ROW_PX
 
 
 def betas_chart(betas: pd.DataFrame, colors: dict[str, str]) -> go.Figure:

@@ -18,6 +18,7 @@ from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard
+from infrabt.reports.colors import colors_for
 from infrabt.reports.manifest import replace_manifest
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
@@ -164,7 +165,7 @@ def build_page(
     names = list(result.returns.columns)
     references = asset_returns(result.prices[[t for t in (BTC, GOLD) if t in result.prices.columns]])
     thesis = thesis_check(result.returns, references, benchmark, listed)
-    colors = charts.colors_for([*references.columns, *names], benchmark)
+    colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
     figures.update(charts.thesis_charts(thesis, listed, colors))
     figures["corr"] = charts.correlation_matrix(result.returns)
@@ -181,7 +182,23 @@ def build_page(
         data_rows=_data_rows(result, run["data"]),
         tearsheets={},
         failures=dict(result.failures),
+        rails=rails_strategies(result),
+        notices=list(run.get("notices", [])),
     )
+
+
+RAILS_GROUPS = ("miners", "gpu_datacenter", "tokenization")
+"""The universe groups that are the thesis's rails: miners, compute and the financial plumbing."""
+
+
+def rails_strategies(result: BacktestResult) -> list[str]:
+    """Strategies that hold nothing but rails tickers (by their universe group)."""
+    rails = []
+    for sid, strategy in result.strategies.items():
+        tickers = [str(t) for t in getattr(strategy, "tickers", ()) or ()]
+        if sid in result.returns.columns and tickers and set(_groups(tickers).values()) <= set(RAILS_GROUPS):
+            rails.append(sid)
+    return rails
 
 
 def _groups(tickers) -> dict[str, str]:

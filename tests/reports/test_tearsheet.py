@@ -1,7 +1,8 @@
-"""Tear sheets: the charts quantstats 0.0.86 draws wrong are corrected, sheets are reused while their inputs are
-unchanged, and a rerun removes only the files an earlier run wrote."""
+"""Tear sheets: the charts quantstats 0.0.86 draws wrong are corrected, sheets are reused while their inputs
+are unchanged, and a rerun removes only the files an earlier run wrote."""
 
 import io
+import json
 import re
 
 import numpy as np
@@ -109,7 +110,8 @@ def test_a_rerun_with_fewer_strategies_removes_only_what_infrabt_wrote(tmp_path)
 
     write_report(make_result(names=("spy", "rails")), tmp_path, progress=False)
     assert not (tmp_path / "tearsheets" / "crypto.html").exists()
-    assert (tmp_path / "tearsheets" / "rails.html").exists() and (tmp_path / "tearsheets" / "spy.html").exists()
+    assert (tmp_path / "tearsheets" / "rails.html").exists()
+    assert (tmp_path / "tearsheets" / "spy.html").exists()
     assert all(path.read_text() == "a user's file" for path in mine)
     assert "tearsheets/crypto.html" not in recorded_files(tmp_path)
     assert "tearsheets/rails.html" in recorded_files(tmp_path)
@@ -119,6 +121,6 @@ def test_a_tampered_manifest_cannot_delete_outside_the_folder(tmp_path):
     out, outside = tmp_path / "out", tmp_path / "precious.txt"
     outside.write_text("keep")
     out.mkdir()
-    (out / MANIFEST).write_text('{"files": ["../precious.txt", "%s"]}' % outside)
+    (out / MANIFEST).write_text(json.dumps({"files": ["../precious.txt", str(outside)]}))
     write_report(make_result(), out, tearsheets=False, progress=False)
     assert outside.read_text() == "keep"
