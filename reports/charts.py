@@ -4,6 +4,7 @@ lives here beyond what a chart needs (drawdown from equity, for instance)."""
 import pandas as pd
 import plotly.graph_objects as go
 from infrabt.engine.crises import Crisis
+from infrabt.engine.result import growth_of_one
 from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, Thesis
 from plotly.subplots import make_subplots
@@ -40,7 +41,7 @@ def _values(series: pd.Series):
 
 def equity_and_drawdown(equity: pd.DataFrame, benchmark: str, colors: dict[str, str]) -> go.Figure:
     """Growth of 1 (log scale) above drawdown from the running high; a legend click toggles both lines."""
-    growth = equity.div(equity.apply(lambda s: s.dropna().iloc[0] if s.notna().any() else 1.0))
+    growth = growth_of_one(equity)
     drawdown = growth / growth.cummax() - 1
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.04)
     days = _dates(equity.index)

@@ -50,7 +50,7 @@ class Page:
     failures: dict[str, str] = field(default_factory=dict)
     rails: list[str] = field(default_factory=list)
     """Strategies that hold only the rails (miners, compute, financial plumbing): the thesis's answer."""
-    notices: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     """What a reader must know about the data range (a stale series that set the end date)."""
 
 

@@ -31,7 +31,7 @@ def write_report(
     result: BacktestResult,
     out_dir: "str | Path",
     *,
-    benchmark: str = "spy",
+    benchmark: str | None = None,
     crises_file: "str | Path | None" = None,
     tearsheets: bool = True,
     progress: bool = True,
@@ -46,6 +46,7 @@ def write_report(
     Bad input fails before anything slow starts: an unknown benchmark, a malformed crises file, an unwritable
     folder.
     """
+    benchmark = benchmark or result.benchmark
     check_benchmark(result, benchmark)
     listed = load_crises()
     if crises_file:
@@ -96,6 +97,7 @@ def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict
         "thesis_window": WINDOW,
         "strategies": {sid: strategy_info(strategy) for sid, strategy in result.strategies.items()},
         "failures": dict(result.failures),
+        "notes": list(result.notes),
         "crises_files": [str(path) for path in crises_files],
         "data": data_ranges(result.prices),
         "packages": package_versions(),
@@ -183,7 +185,7 @@ def build_page(
         tearsheets={},
         failures=dict(result.failures),
         rails=rails_strategies(result),
-        notices=list(run.get("notices", [])),
+        notes=list(run["notes"]),
     )
 
 
