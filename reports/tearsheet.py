@@ -211,14 +211,14 @@ def corrected_charts(returns: pd.Series, benchmark: pd.Series) -> Iterator[None]
 
 
 def fix_yearly_labels(figure, returns: pd.Series, benchmark: pd.Series) -> None:
-    """One label per yearly bar: quantstats labels the first few ticks pandas placed with all the years, so on
-    nine years the 2020 bar stood over "2019"."""
+    """One label per yearly bar, under it: quantstats labels the first few ticks pandas placed with all the
+    years, so on nine years the 2020 bar stood over "2019"."""
     years = pd.concat([returns, benchmark], axis=1).dropna().index.year.unique().sort_values()
     ax = figure.axes[0]
-    bars = max((len(c) for c in ax.containers), default=0)
-    if bars != len(years):
-        raise ValueError(f"EOY chart: {bars} yearly bars for {len(years)} years of data")
-    ax.set_xticks(np.arange(len(years)), [str(year) for year in years], rotation=0, ha="center")
+    bars = [[patch.get_x() + patch.get_width() / 2 for patch in container] for container in ax.containers]
+    if not bars or any(len(row) != len(years) for row in bars):
+        raise ValueError(f"EOY chart: {[len(row) for row in bars]} bars per series for {len(years)} years")
+    ax.set_xticks(np.mean(bars, axis=0), [str(year) for year in years], rotation=0, ha="center")
 
 
 def blank_months_outside_data(figure, returns: pd.Series, benchmark: pd.Series) -> None:

@@ -53,6 +53,22 @@ def test_eoy_chart_labels_every_bar_with_its_own_year(sheet):
     assert labels == [str(year) for year in sorted(set(strategy.index.year))]
 
 
+def test_each_year_label_stands_under_the_bar_of_that_years_return():
+    """The label's position, not just its text: pandas places the bars at year ordinals (2018 -> 48)."""
+    import quantstats as qs
+
+    strategy, benchmark = returns_pair()
+    with corrected_charts(strategy, benchmark):
+        figure = qs.plots.yearly_returns(strategy, benchmark, show=False, savefig=io.BytesIO())
+    ax = figure.axes[0]
+    bars = next(c for c in ax.containers if c.get_label() == "rails")
+    yearly = (1 + strategy).groupby(strategy.index.year).prod() - 1
+    for tick, label in zip(ax.get_xticks(), ax.get_xticklabels(), strict=True):
+        bar = min(bars, key=lambda patch: abs(patch.get_x() + patch.get_width() / 2 - tick))
+        assert abs(bar.get_x() + bar.get_width() / 2 - tick) < 0.5  # the label is under a bar of its group
+        assert bar.get_height() == pytest.approx(yearly[int(label.get_text())], rel=1e-6)
+
+
 def test_monthly_heatmap_is_blank_after_the_data_end(sheet):
     strategy, page = sheet
     cells = [t for t in svg_texts(page, "- Monthly Returns (%)") if re.fullmatch(r"-?\d+\.\d\d", t)]
