@@ -37,10 +37,11 @@ _FIXES = (
     (re.compile("\ufe6a"), "%"),
     # quantstats' "Treynor Ratio" is total (not annual) return / beta, printed x100 with a "%": say what it is
     (re.compile(r"<td>Treynor Ratio</td>(.*?)</tr>"), lambda row: _treynor_row(row.group(1))),
-    # its two fixed-width columns (620 + 320 px) overflow a phone: stack them on narrow screens
+    # its two fixed-width columns (620 + 320 px) overflow a phone: stack them, charts keeping their aspect
     (
-        re.compile(r"</style>"),
-        "@media (max-width:980px){#left,#right{width:auto;float:none;margin:0}}" + "</style>",
+        re.compile(r"</style>\s*</head>"),  # the page's own style sheet, not those inside the charts' SVG
+        "@media (max-width:980px){#left,#right{width:auto;float:none;margin:0}"
+        "#left svg,#monthly_heatmap svg,svg{height:auto;margin:0}}</style></head>",
     ),
 )
 FINGERPRINT = re.compile(r"<!-- infrabt tear sheet ([0-9a-f]{64}) -->")
