@@ -6,6 +6,7 @@ Every name that can come from a user's strategy module reaches the page through 
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -97,7 +98,7 @@ def headlines(
     crises: pd.DataFrame,
     windows: list[Crisis],
     benchmark: str,
-    rails: list[str] = (),
+    rails: Iterable[str] = (),
     coin: str = COIN,
 ) -> list[str]:
     """Sentences for the top of the page: the title's question answered, who won on risk-adjusted return, on
