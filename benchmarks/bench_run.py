@@ -67,6 +67,7 @@ def main() -> None:
         fresh = [*INFRABT, "run", "--offline", "--out", str(Path(tmp) / "fresh")]
         rows.append(("warm, new --out", measure(fresh, env)))
         rows.append(("warm, --no-tearsheets", measure([*fresh, "--no-tearsheets"], env)))
+        sheet = sheet_cost(Path(tmp) / "out" / "returns.csv", Path(tmp) / "sheets", args.repeat)
 
     print(f"cores: {os.cpu_count()}, load average before the runs: {load} (other work skews every number)")
     print(f"{'':24} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
@@ -79,6 +80,41 @@ def main() -> None:
         f"tear sheets drawn: {sheets}; warm run median {warm:.1f} s (target < 10 s), "
         f"{drawn / warm:.1f}x faster than drawing every sheet again ({drawn:.1f} s)"
     )
+    print(
+        f"one tear sheet (infra_thesis vs spy), CPU s, median of {args.repeat}: infrabt's writer "
+        f"{sheet['infrabt']:.2f}, quantstats.reports.html alone {sheet['quantstats']:.2f} "
+        f"(ratio {sheet['infrabt'] / sheet['quantstats']:.2f}: what the corrections and fingerprint cost)"
+    )
+
+
+def sheet_cost(returns_csv: Path, folder: Path, repeat: int) -> dict[str, float]:
+    """CPU seconds of one tear sheet through infrabt's writer and through quantstats directly, alternated in
+    this process so both see the same load: the first run must be no slower than before the corrections."""
+    import logging
+    import warnings
+
+    import matplotlib
+    import pandas as pd
+    import quantstats as qs
+    from infrabt.reports.tearsheet import write_tearsheet
+
+    matplotlib.use("svg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    folder.mkdir()
+    returns = pd.read_csv(returns_csv, index_col=0, parse_dates=True)
+    strategy, benchmark = returns["infra_thesis"].dropna(), returns["spy"].dropna()
+    times: dict[str, list[float]] = {"infrabt": [], "quantstats": []}
+    for n in range(repeat):
+        started = time.process_time()
+        write_tearsheet(strategy, benchmark, 252, folder / f"infrabt{n}.html")
+        times["infrabt"].append(time.process_time() - started)
+        started = time.process_time()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            qs.reports.html(strategy, benchmark=benchmark, rf=0.0, periods_per_year=252,
+                            output=str(folder / f"qs{n}.html"), title="infra_thesis vs spy")  # fmt: skip
+        times["quantstats"].append(time.process_time() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 if __name__ == "__main__":
