@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -153,6 +154,7 @@ def fingerprint(returns: pd.Series, benchmark: pd.Series, periods_per_year: int)
     return digest.hexdigest()
 
 
+@cache
 def _software_digest() -> str:
     """Package versions and this module's own code: an upgrade or a new fix redraws every sheet."""
     versions = []
