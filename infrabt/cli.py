@@ -298,6 +298,8 @@ def run_backtest(
     ] = False,
 ) -> None:
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
+    import pandas as pd
+
     from infrabt.data.errors import StrategyError
     from infrabt.data.files import prepare_dir
     from infrabt.engine.api import run, write_csvs
@@ -328,7 +330,7 @@ def run_backtest(
         page = None
     else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
         page = write_report(result, out, crises_file=crises, tearsheets=tearsheets)
-        metrics = result.metrics()
+        metrics = pd.read_csv(out / "metrics.csv", index_col=0)  # what the report holds, not computed twice
     out_console = Console()
     if not out_console.is_terminal:  # a pipe: never squeeze the numbers into 80 columns
         out_console = Console(width=120)
