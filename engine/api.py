@@ -5,6 +5,7 @@ The command line (``infrabt run``) is a thin wrapper over ``run`` and ``write_cs
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,30 +27,41 @@ def run(
     calendar: str | None = None,
     offline: bool | None = None,
     strategies_dir: str | Path | None = None,
-    benchmark: str = "spy",
+    benchmark: str | None = None,
     init_cash: float = 100_000.0,
 ) -> BacktestResult:
     """Backtest strategies (ids or ``Strategy`` objects; default: all known) on cached prices, one calendar.
 
-    The benchmark strategy is always included. ``end`` defaults to the last day on which every needed ticker
-    has a price (so a series that is simply not updated yet never looks like a delisting). ``calendar``
+    The benchmark strategy is always included; by default it is ``spy``, or ``pure_btc`` in a crypto-only run
+    (a crypto calendar cannot hold an equity benchmark). ``end`` defaults to the last day on which every
+    needed ticker has a price (so a series that is simply not updated yet never looks like a delisting); the
+    result's ``notes`` say which series set it, or which tickers an explicit ``end`` outlives. ``calendar``
     defaults to "equity" unless every strategy is crypto-only and declares the crypto calendar.
     """
     from infrabt.data.prices import load_prices
     from infrabt.strategies import load_strategies
 
     start = parse_date(start, "--start")
-    end = None if end is None else check_range(start, end)[1]
+    explicit_end = None if end is None else check_range(start, end)[1]
     costs = check_costs(fees, slippage, init_cash)
     known = load_strategies(strategies_dir)
+    if benchmark is None:
+        benchmark = default_benchmark(select(strategies, known, None), calendar)
     chosen = select(strategies, known, benchmark)
     calendar = choose_calendar(chosen, calendar)
     tickers = list(dict.fromkeys(t for s in chosen for t in s.tickers))
     first = start - warmup(chosen)
-    prices = load_prices(tickers, start=first, end=end, calendar=calendar, offline=offline)
-    if end is None:
-        end = common_end(prices, start)
-    return backtest(chosen, prices, calendar, costs, start=start, end=end)
+    prices = load_prices(tickers, start=first, end=explicit_end, calendar=calendar, offline=offline)
+    end = explicit_end or common_end(prices, start)
+    result = backtest(chosen, prices, calendar, costs, start=start, end=end)
+    notes = end_notes(prices, start, end, explicit=explicit_end is not None)
+    return replace(result, benchmark=benchmark, notes=tuple(notes))
+
+
+def default_benchmark(strategies: list, calendar: str | None) -> str:
+    """``pure_btc`` when the run is crypto-only (by choice or by its strategies), else ``spy``."""
+    crypto = calendar == "crypto" or (calendar is None and all(s.calendar == "crypto" for s in strategies))
+    return "pure_btc" if crypto and strategies else "spy"
 
 
 def check_costs(fees: float, slippage: float, init_cash: float) -> Costs:
@@ -91,8 +103,9 @@ def choose_calendar(strategies: list, calendar: str | None) -> str:
         mixed = [s.id for s in strategies if not s.crypto_only]
         if mixed:
             raise ConfigError(
-                f"the crypto (7-day) calendar is for crypto-only runs, but {', '.join(mixed)} hold equities; "
-                "use --calendar equity"
+                f"the crypto (7-day) calendar is for crypto-only runs, but {', '.join(mixed)} "
+                f"hold{'s' if len(mixed) == 1 else ''} equities; "
+                "use --calendar equity, or compare against a crypto strategy with --benchmark pure_btc"
             )
     return calendar
 
@@ -123,6 +136,34 @@ def common_end(prices: pd.DataFrame, start: pd.Timestamp) -> pd.Timestamp:
     return last[last >= max(cutoff, start)].min()
 
 
+def end_notes(prices: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, explicit: bool) -> list[str]:
+    """What the run's end date means for its tickers, in sentences for the console, run.json and the page.
+
+    An explicit ``end`` past a ticker's last price sells it at that close as if delisted: say so. A default
+    end set by stale series (``common_end``) cuts every strategy short: say which series and date.
+    """
+    last = pd.to_datetime(prices.apply(pd.Series.last_valid_index)).dropna()
+    last = last[last >= start]
+    if last.empty:
+        return []
+    if explicit:
+        before = last[last < min(end, last.max())].sort_index()  # past every price: the data simply end
+        return [
+            f"--end {end.date()} is after the last price of {ticker} ({day.date()}): from then on it is sold "
+            "and held as cash, as if delisted; pass an earlier --end or update its prices"
+            for ticker, day in before.items()
+        ]
+    stale = sorted(last[last == end].index) if end < last.max() else []
+    if not stale:
+        return []
+    names = ", ".join(stale[:6]) + (f" and {len(stale) - 6} more" if len(stale) > 6 else "")
+    return [
+        f"the run ends {end.date()}, the last day {names} {'has' if len(stale) == 1 else 'have'} prices, "
+        f"though other series go on to {last.max().date()}: every strategy is cut there; "
+        "`infrabt data update` the stale series, or pass --end"
+    ]
+
+
 def check_benchmark(result: BacktestResult, benchmark: str) -> None:
     """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold)."""
     if benchmark in result.returns.columns:
@@ -139,18 +180,16 @@ def check_benchmark(result: BacktestResult, benchmark: str) -> None:
     )
 
 
-def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str = "spy") -> pd.DataFrame:
-    """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy, with
-    bootstrap 95% intervals for CAGR, Sharpe and max drawdown) atomically into an existing folder; returns the
+def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str | None = None) -> pd.DataFrame:
+    """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy, beta
+    and correlation against ``benchmark``, default the run's) atomically into an existing folder; returns the
     metrics table."""
     from infrabt.data.files import write_csv
-    from infrabt.engine.bootstrap import metric_intervals
-    from infrabt.engine.metrics import summary
 
+    benchmark = benchmark or result.benchmark
     check_benchmark(result, benchmark)
     out = Path(out_dir)
-    metrics = summary(result.returns, result.returns[benchmark], result.periods_per_year)
-    metrics = metrics.join(metric_intervals(result.returns, result.periods_per_year))
+    metrics = result.metrics(benchmark)
     write_csv(out / "returns.csv", result.returns)
     write_csv(out / "metrics.csv", metrics)
     return metrics

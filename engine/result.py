@@ -16,6 +16,11 @@ def check_cost(what: str, value) -> float:
     return float(value)
 
 
+def growth_of_one(equity: pd.DataFrame) -> pd.DataFrame:
+    """Each column divided by its first value: every strategy starts at 1, whatever its capital."""
+    return equity.div(equity.apply(lambda s: s.dropna().iloc[0] if s.notna().any() else 1.0))
+
+
 @dataclass(frozen=True)
 class Costs:
     """Trading costs and starting capital, applied to every order.
@@ -46,6 +51,12 @@ class BacktestResult:
     periods_per_year: the annualization factor that belongs to ``calendar``.
     strategies:  strategy id -> the Strategy object (descriptions, parameters).
     failures:    strategy id -> error message, for strategies that could not be run (others still are).
+    benchmark:   the strategy id the others are compared against (beta, correlation, the report).
+    notes:       what a reader must know about the data range: a stale series that set the end date, an
+                 ``end`` past a ticker's last price. Printed by the CLI, kept in run.json, shown on the page.
+
+    In a notebook: ``result.metrics()`` is the table of metrics.csv, ``result.plot()`` the growth of 1, and
+    the result itself displays as a summary.
     """
 
     returns: pd.DataFrame
@@ -61,6 +72,8 @@ class BacktestResult:
     costs: Costs
     strategies: dict[str, Any] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    benchmark: str = "spy"
+    notes: tuple[str, ...] = ()
 
     @property
     def start(self) -> pd.Timestamp:
@@ -69,3 +82,50 @@ class BacktestResult:
     @property
     def end(self) -> pd.Timestamp:
         return self.returns.index[-1]
+
+    def metrics(self, benchmark: str | None = None, *, intervals: bool = True) -> pd.DataFrame:
+        """One row per strategy: CAGR, volatility, Sharpe, Sortino, max drawdown, Calmar, and beta and
+        correlation against ``benchmark`` (default: the run's); with ``intervals``, stationary-bootstrap 95%
+        intervals for CAGR, Sharpe and max drawdown (``*_ci_low``, ``*_ci_high``): the table ``metrics.csv``
+        holds."""
+        from infrabt.engine.bootstrap import metric_intervals
+        from infrabt.engine.metrics import summary
+
+        benchmark = benchmark or self.benchmark
+        if benchmark not in self.returns.columns:
+            ran = ", ".join(self.returns.columns) or "none"
+            raise ConfigError(f"benchmark {benchmark!r} is not a strategy in this run (ran: {ran})")
+        table = summary(self.returns, self.returns[benchmark], self.periods_per_year)
+        return table.join(metric_intervals(self.returns, self.periods_per_year)) if intervals else table
+
+    def growth(self) -> pd.DataFrame:
+        """Growth of 1 per strategy."""
+        return growth_of_one(self.equity)
+
+    def plot(self):
+        """The growth of 1 of every strategy on a log scale (a plotly figure; ``.show()`` it)."""
+        import plotly.express as px
+
+        labels = {"value": "growth of 1", "variable": "strategy"}
+        figure = px.line(self.growth(), log_y=True, labels=labels)
+        title = f"{self.start.date()} to {self.end.date()} ({self.calendar} calendar)"
+        return figure.update_layout(title=title)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: what ran, on which days, and the metrics table."""
+        from html import escape
+
+        table = (
+            self.metrics(intervals=False)
+            .style.format("{:.2f}")
+            .format("{:.1%}", subset=["cagr", "volatility", "max_drawdown"])
+            .format_index(escape="html")  # strategy ids come from users' modules
+        )
+        head = (
+            f"<p><b>BacktestResult</b>: {len(self.returns.columns)} strategies, {self.start.date()} to "
+            f"{self.end.date()} ({len(self.returns)} {escape(self.calendar)} days), benchmark "
+            f"{escape(self.benchmark)}</p>"
+        )
+        notes = "".join(f"<p>note: {escape(note)}</p>" for note in self.notes)
+        failed = "".join(f"<p>failed: {escape(sid)}: {escape(err)}</p>" for sid, err in self.failures.items())
+        return head + notes + failed + table.to_html()

@@ -359,7 +359,11 @@ StrategiesDir = Annotated[
 @app.command("strategies")
 @friendly_errors
 def strategies_list(strategies_dir: StrategiesDir = None) -> None:
-    """List the strategies a run can use: id, thesis, assets, rule."""
+    """List the strategies a run can use: id, thesis, every ticker it can hold or read (by group), rule.
+
+    Your own modules in --strategies-dir are added; modules whose name starts with _ are helpers they can
+    import, not strategies.
+    """
     from rich.table import Table
 
     from infrabt.strategies import load_strategies
@@ -368,9 +372,29 @@ def strategies_list(strategies_dir: StrategiesDir = None) -> None:
     for column in ("id", "thesis", "assets", "rule"):
         table.add_column(column, overflow="fold")
     for strategy in load_strategies(strategies_dir).values():
-        cells = (strategy.id, strategy.summary, ", ".join(strategy.assets), strategy.rule)
+        cells = (strategy.id, strategy.summary, _assets_by_group(strategy.tickers), _rule(strategy))
         table.add_row(*map(escape, cells))  # a thesis may contain [brackets]: text, not rich markup
     Console().print(table)
+
+
+def _assets_by_group(tickers) -> str:
+    """'miners: RIOT, MARA; crypto: BTC-USD', the same shape for every strategy."""
+    from infrabt.data.universe import load_universe
+
+    universe, groups = load_universe(), {}
+    for ticker in tickers:
+        groups.setdefault(universe[ticker].group if ticker in universe else "other", []).append(ticker)
+    return "; ".join(f"{group}: {', '.join(members)}" for group, members in groups.items())
+
+
+def _rule(strategy) -> str:
+    """The strategy's rule, said plainly for a single asset held whole: buy and hold."""
+    single = len(strategy.tickers) == 1 and not strategy.overlays and not strategy.btc_share
+    return f"buy and hold {strategy.tickers[0]}" if single else strategy.rule
+
+
+SWITCH = {"metavar": ""}
+"""A boolean option shows as a bare switch in --help (typer would print it as ``--offline <bool>``)."""
 
 
 @app.command("run")
@@ -378,25 +402,46 @@ def strategies_list(strategies_dir: StrategiesDir = None) -> None:
 def run_backtest(
     ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2018-01-01",
-    end: Annotated[str | None, typer.Option(help="Last day (default: the last cached date).")] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last day (default: the common end date, the last day every ticker has a price)."),
+    ] = None,
     fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
     slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
-    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Only the local price cache.", **SWITCH)] = False,
     out: Annotated[Path, typer.Option(help="Output folder.", parser=out_folder)] = DEFAULT_OUT,
     strategies_dir: StrategiesDir = None,
     calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
-    benchmark: Annotated[str, typer.Option(help="Strategy id to compare against (always run).")] = "spy",
+    benchmark: Annotated[
+        str | None,
+        typer.Option(help="Strategy id to compare against, always run (default spy; crypto-only: pure_btc)."),
+    ] = None,
     crises: Annotated[Path | None, typer.Option(help="Extra crisis windows (TOML) for the report.")] = None,
-    tearsheets: Annotated[bool, typer.Option(help="Write a quantstats tear sheet per strategy.")] = True,
+    claims: Annotated[
+        Path | None, typer.Option(help="Your thesis claims (TOML) to test instead of the shipped ones.")
+    ] = None,
+    tearsheets: Annotated[
+        bool, typer.Option(help="Write a quantstats tear sheet per strategy.", **SWITCH)
+    ] = True,
+    open_page: Annotated[
+        bool, typer.Option("--open", help="Open the dashboard in the browser when done.", **SWITCH)
+    ] = False,
 ) -> None:
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
+    import pandas as pd
+
     from infrabt.data.errors import StrategyError
     from infrabt.engine.api import run, write_csvs
 
-    if crises is not None:  # a malformed crises file, or an unwritable --out, fails before the backtest
+    # a malformed crises or claims file, or an unwritable --out, fails before the backtest
+    if crises is not None:
         from infrabt.engine.crises import load_crises
 
         load_crises(crises)
+    if claims is not None:
+        from infrabt.reports.claims import load_claims
+
+        load_claims(claims)
     claim_out(out, final="index.html")
     with (
         shown_warnings(),
@@ -406,22 +451,55 @@ def run_backtest(
             ids or None, start, end, fees=fees, slippage=slippage, calendar=calendar,
             offline=True if offline else None, strategies_dir=strategies_dir, benchmark=benchmark,
         )  # fmt: skip
-    console.print(
+    say = functools.partial(console.print, highlight=False, soft_wrap=True)  # a pipe must not split a date
+    say(
         f"ran {len(result.returns.columns)} strategy(ies) on the {result.calendar} calendar "
-        f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}",
-        highlight=False,
+        f"({result.periods_per_year} days/yr), {result.start.date()} .. {result.end.date()}, "
+        f"against {result.benchmark}"
     )
+    for note in result.notes:
+        say(f"[yellow]note:[/] {escape(note)}")
     try:
         from infrabt.reports import write_report
     except ImportError:  # the reports package is optional: the CSVs are the engine's output
-        write_csvs(result, out, benchmark)
-        console.print(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}", highlight=False)
+        metrics = write_csvs(result, out)
+        say(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}")
+        page = None
     else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
-        index = write_report(result, out, benchmark=benchmark, crises_file=crises, tearsheets=tearsheets)
-        console.print(f"wrote {index}", highlight=False)
+        page = write_report(result, out, crises_file=crises, tearsheets=tearsheets, claims_file=claims)
+        metrics = pd.read_csv(out / "metrics.csv", index_col=0)  # what the report holds, not computed twice
+    out_console = Console()
+    if not out_console.is_terminal:  # a pipe: never squeeze the numbers into 80 columns
+        out_console = Console(width=120)
+    out_console.print(metrics_table(metrics, result.benchmark))
+    if page is not None:
+        url = page.resolve().as_uri()
+        say(f"dashboard: {url}")
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(url)
     if result.failures:
         lines = "; ".join(f"{sid}: {reason}" for sid, reason in result.failures.items())
         raise StrategyError(f"{len(result.failures)} strategies failed (the others were written): {lines}")
+
+
+def metrics_table(metrics, benchmark: str):
+    """The run's headline numbers as a compact table for the terminal (the full set is in metrics.csv)."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("strategy", no_wrap=True)
+    shown = {"cagr": "CAGR", "sharpe": "Sharpe", "max_drawdown": "max DD", "beta": f"beta {benchmark}"}
+    for label in shown.values():
+        table.add_column(label, justify="right", no_wrap=True)
+    for sid, row in metrics.iterrows():
+        name = f"{sid} (benchmark)" if sid == benchmark else str(sid)
+        table.add_row(
+            escape(name), f"{row.cagr:.1%}", f"{row.sharpe:.2f}", f"{row.max_drawdown:.1%}", f"{row.beta:.2f}"
+        )
+    return table
 
 
 @app.command("sweep")

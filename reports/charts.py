@@ -1,28 +1,17 @@
 """Plotly figures for the dashboard. Each function takes plain frames and returns a figure; no computation
 lives here beyond what a chart needs (drawdown from equity, for instance)."""
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from infrabt.engine.crises import Crisis
+from infrabt.engine.result import growth_of_one
+from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, Thesis
 from plotly.subplots import make_subplots
 
-PALETTE = [
-    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",
-    "#ff9da6", "#9d755d", "#eeca3b", "#17becf", "#8c6d31", "#637939",
-]  # fmt: skip
-ASSET_COLORS = {BTC: "#f7931a", GOLD: "#c9a227"}
-BENCHMARK_COLOR = "#333333"
 TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 11}}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-
-
-def colors_for(names: list[str], benchmark: str) -> dict[str, str]:
-    """One stable color per strategy across every chart; the benchmark is dark, BTC orange, gold gold."""
-    colors, others = {}, iter(PALETTE * 4)
-    for name in names:
-        colors[name] = BENCHMARK_COLOR if name == benchmark else ASSET_COLORS.get(name) or next(others)
-    return colors
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
@@ -41,9 +30,10 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     return fig
 
 
-def _dates(index: pd.Index) -> list[str]:
-    """ISO day strings: a third the size of the nanosecond timestamps plotly writes for a DatetimeIndex."""
-    return list(pd.DatetimeIndex(index).strftime("%Y-%m-%d"))
+def _dates(index: pd.Index) -> np.ndarray:
+    """ISO day strings: a third the size of the nanosecond timestamps plotly writes for a DatetimeIndex. An
+    array, not a list: plotly validates a list item by item (1.5 s for the equity chart's 30 lines)."""
+    return pd.DatetimeIndex(index).strftime("%Y-%m-%d").to_numpy(dtype="U10")
 
 
 def _values(series: pd.Series):
@@ -53,25 +43,21 @@ def _values(series: pd.Series):
 
 def equity_and_drawdown(equity: pd.DataFrame, benchmark: str, colors: dict[str, str]) -> go.Figure:
     """Growth of 1 (log scale) above drawdown from the running high; a legend click toggles both lines."""
-    growth = equity.div(equity.apply(lambda s: s.dropna().iloc[0] if s.notna().any() else 1.0))
+    growth = growth_of_one(equity)
     drawdown = growth / growth.cummax() - 1
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.04)
     days = _dates(equity.index)
+    traces, rows = [], []
     for name in equity.columns:
         style = {"color": colors[name], "width": 2.2 if name == benchmark else 1.4}
         if name == benchmark:
             style["dash"] = "dot"
-        common = {"name": name, "legendgroup": name, "line": style, "mode": "lines"}
-        fig.add_trace(
-            go.Scatter(x=days, y=_values(growth[name]), hovertemplate="%{y:.2f}", **common), row=1, col=1
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=days, y=_values(drawdown[name]), showlegend=False, hovertemplate="%{y:.1%}", **common
-            ),
-            row=2,
-            col=1,
-        )
+        common = {"x": days, "name": name, "legendgroup": name, "line": style, "mode": "lines"}
+        traces.append(go.Scatter(y=_values(growth[name]), hovertemplate="%{y:.2f}", **common))
+        falls = go.Scatter(y=_values(drawdown[name]), showlegend=False, hovertemplate="%{y:.1%}", **common)
+        traces.append(falls)
+        rows += [1, 2]
+    fig.add_traces(traces, rows=rows, cols=[1] * len(rows))  # at once: each add_trace revalidates the figure
     fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1, **_log_ticks(growth))
     fig.update_yaxes(tickformat=".0%", title_text="drawdown", row=2, col=1)
     return _layout(fig, 620, legend={"orientation": "h", "y": -0.08, "x": 0, "font": {"size": 11}})
@@ -94,15 +80,15 @@ def rolling_chart(
     """
     rolling = rolling.dropna(how="all").iloc[::-5].iloc[::-1]
     days = _dates(rolling.index)
-    fig = go.Figure()
+    traces = []
     for name in rolling.columns:
-        bold = name in ASSET_COLORS
+        bold = name in (BTC, GOLD)
         line = {
             "color": colors[name],
             "width": 2.4 if bold else 1.1,
             "dash": "dash" if name == GOLD else "solid",
         }
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=days,
                 y=_values(rolling[name]),
@@ -114,28 +100,60 @@ def rolling_chart(
                 hovertemplate="%{y:.2f}",
             )
         )
-    shade_windows(fig, windows)
+    fig = go.Figure(traces)
     fig.update_yaxes(title_text=title, range=y_range)
-    return _layout(fig, 440, margin={"l": 60, "r": 20, "t": 46, "b": 40})
+    _layout(fig, 440)
+    shade_windows(fig, windows, rolling.index[0], rolling.index[-1])
+    return fig
 
 
-def shade_windows(fig: go.Figure, windows: list[Crisis]) -> None:
-    """Red bands for crisis windows, labelled by id above the plot on two alternating rows so neighbours stay
-    readable."""
-    for n, window in enumerate(windows):
-        fig.add_vrect(
-            x0=window.start, x1=window.end, fillcolor="#e45756", opacity=0.12, line_width=0, layer="below"
-        )
-        fig.add_annotation(
-            x=window.start + (window.end - window.start) / 2,
-            y=1.0 if n % 2 == 0 else 1.06,
-            yref="paper",
-            yanchor="bottom",
-            text=window.id,
-            showarrow=False,
-            font={"size": 9, "color": "#a33"},
-            hovertext=f"{window.name}: {window.start.date()} to {window.end.date()}",
-        )
+WIDE_PLOT_PX, NARROW_PLOT_PX = 900, 260
+"""Plot widths the crisis labels are laid out for: a laptop's card, and a phone's (the page picks one)."""
+LABEL_CHAR_PX, LABEL_ROW_PX = 5.6, 13
+
+
+def shade_windows(fig: go.Figure, windows: list[Crisis], first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Red bands for crisis windows, labelled above the plot on as many rows as keep the labels apart.
+
+    Wide screens get the windows' ids; phones (the page swaps in ``layout.meta.narrow``) get their numbers,
+    with the ids in the hover and in a key under the chart.
+    """
+    days = max((last - first).days, 1)
+    wide = _labels(windows, [w.id for w in windows], days / WIDE_PLOT_PX)
+    narrow = _labels(windows, [str(n) for n in range(1, len(windows) + 1)], days / NARROW_PLOT_PX)
+    bands = [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": w.start, "x1": w.end, "y0": 0, "y1": 1,
+         "fillcolor": "#e45756", "opacity": 0.12, "line": {"width": 0}, "layer": "below"}
+        for w in windows
+    ]  # fmt: skip  # one layout update, not one add_vrect per window (each revalidates the whole figure)
+    fig.update_layout(shapes=bands, annotations=wide, margin={"t": _top_margin(wide)})
+    fig.update_layout(meta={"narrow": {"annotations": narrow, "margin": {"t": _top_margin(narrow)}}})
+
+
+def _labels(windows: list[Crisis], texts: list[str], days_per_px: float) -> list[dict]:
+    """One annotation per window over its middle; each takes the lowest row where it overlaps no other."""
+    row_ends: list[pd.Timestamp] = []
+    labels = []
+    for window, text in sorted(zip(windows, texts, strict=True), key=lambda pair: pair[0].start):
+        middle = window.start + (window.end - window.start) / 2
+        half = pd.Timedelta(days=(len(text) * LABEL_CHAR_PX + 6) * days_per_px / 2)
+        row = next((n for n, end in enumerate(row_ends) if end < middle - half), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(middle + half)
+        row_ends[row] = middle + half
+        labels.append(
+            {
+                "x": middle, "y": 1.0, "yref": "paper", "yanchor": "bottom", "yshift": row * LABEL_ROW_PX,
+                "text": text, "showarrow": False, "font": {"size": 9, "color": "#a33"},
+                "hovertext": f"{window.name}: {window.start.date()} to {window.end.date()}",
+            }
+        )  # fmt: skip
+    return labels
+
+
+def _top_margin(labels: list[dict]) -> int:
+    """Room above the plot for the labels' rows."""
+    return 24 + max((label["yshift"] for label in labels), default=0) + LABEL_ROW_PX
 
 
 def betas_chart(betas: pd.DataFrame, colors: dict[str, str]) -> go.Figure:

@@ -5,6 +5,8 @@ Every name that can come from a user's strategy module reaches the page through 
 """
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -12,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from infrabt.engine.crises import Crisis
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 METRIC_FORMATS = {
     # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)
@@ -27,6 +29,8 @@ METRIC_FORMATS = {
     "correlation": ("Correlation", "num", -1),
 }
 """Beta and correlation count as better when lower: the thesis asks what diversifies the benchmark."""
+COIN = "pure_btc"
+"""Owning the coin: the strategy the rails are measured against."""
 
 
 @dataclass
@@ -47,6 +51,10 @@ class Page:
     failures: dict[str, str] = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
     """The tested thesis's sections (scorecard, miners, attribution), from reports.evidence.sections."""
+    rails: list[str] = field(default_factory=list)
+    """Strategies that hold only the rails (miners, compute, financial plumbing): the thesis's answer."""
+    notes: list[str] = field(default_factory=list)
+    """What a reader must know about the data range (a stale series that set the end date)."""
 
 
 @cache
@@ -59,6 +67,7 @@ def _environment() -> Environment:
     )
     env.filters["fmt"] = format_value
     env.filters["params"] = format_params
+    env.filters["docstring"] = docstring_html
     return env
 
 
@@ -77,8 +86,9 @@ def render(page: Page) -> str:
         .render(
             page=page,
             metric_table=metric_table(page.metrics, page.benchmark),
-            headlines=headlines(page.metrics, page.crises, page.windows, page.benchmark),
-            heatmap=crisis_heatmap(page.crises, page.windows),
+            headlines=headlines(page.metrics, page.crises, page.windows, page.benchmark, page.rails),
+            heatmap=crisis_heatmap(page.crises, page.windows, page.benchmark),
+            window_count=len(distinct_windows(page.windows)),
             figures={key: safe_json(fig.to_json()) for key, fig in page.figures.items()},
             plotly_js=Markup(_plotly_js()),
         )
@@ -86,10 +96,16 @@ def render(page: Page) -> str:
 
 
 def headlines(
-    metrics: pd.DataFrame, crises: pd.DataFrame, windows: list[Crisis], benchmark: str
+    metrics: pd.DataFrame,
+    crises: pd.DataFrame,
+    windows: list[Crisis],
+    benchmark: str,
+    rails: Iterable[str] = (),
+    coin: str = COIN,
 ) -> list[str]:
-    """Sentences for the top of the page: who won on risk-adjusted return, on drawdown, through crises."""
-    lines = []
+    """Sentences for the top of the page: the title's question answered, who won on risk-adjusted return, on
+    drawdown, through crises."""
+    lines = [rails_vs_coin(metrics, crises, windows, list(rails), coin)]
     if {"sharpe", "cagr"} <= set(metrics.columns) and metrics["sharpe"].notna().any():
         best, top = metrics["sharpe"].idxmax(), metrics["cagr"].idxmax()
         line = f"Highest Sharpe: {best} ({metrics.sharpe[best]:.2f}); "
@@ -113,7 +129,60 @@ def headlines(
             f"Through the {count.max()} listed crises, {median.idxmax()} held up best (median return in a "
             f"window {median.max():+.1%}) and {median.idxmin()} worst ({median.min():+.1%})."
         )
-    return lines
+    return [line for line in lines if line]
+
+
+def rails_vs_coin(
+    metrics: pd.DataFrame, crises: pd.DataFrame, windows: list[Crisis], rails: list[str], coin: str = COIN
+) -> str:
+    """ "Did owning the rails beat owning the coin?" answered from CAGR, Sharpe and the worst listed crisis.
+
+    A rails strategy beats the coin when it is better on at least two of the three; the answer is yes when
+    more than half of them do, no when fewer than half do. The worst crisis is compared over the listed
+    windows both cover, so a late listing is not judged on crises it never saw.
+    """
+    rails = [sid for sid in rails if sid in metrics.index and sid != coin]
+    if coin not in metrics.index or not rails:
+        return ""
+    listed = {w.id for w in windows if not w.computed}
+    returns = crises[crises.window.isin(listed)].pivot(index="window", columns="strategy", values="return")
+    wins, worst = 0, {}
+    for sid in rails:
+        shared = returns.reindex(columns=[sid, coin]).dropna()
+        worst[sid] = shared.min().tolist() if len(shared) else [math.nan, math.nan]
+        better = [
+            metrics.cagr[sid] > metrics.cagr[coin],
+            metrics.sharpe[sid] > metrics.sharpe[coin],
+            worst[sid][0] > worst[sid][1],
+        ]
+        wins += sum(better) >= 2
+    answer = "Yes" if wins * 2 > len(rails) else "No" if wins * 2 < len(rails) else "Mixed"
+    best = metrics.loc[rails, "sharpe"].idxmax()
+    coin_worst = returns[coin].min() if coin in returns.columns else math.nan
+
+    def numbers(sid: str, crisis: float) -> str:
+        return f"{sid} {metrics.cagr[sid]:.1%}, {metrics.sharpe[sid]:.2f}, {format_value(crisis, 'pct')}"
+
+    return (
+        f"Did owning the rails beat owning the coin? {answer}: {wins} of {len(rails)} rails strategies beat "
+        f"{coin} on at least two of CAGR, Sharpe and worst listed crisis ({numbers(coin, coin_worst)}; "
+        f"the best rails strategy by Sharpe, {numbers(best, worst[best][0])})."
+    )
+
+
+def distinct_windows(windows: list[Crisis]) -> list[Crisis]:
+    """Windows with distinct dates: a computed drawdown that repeats a listed crisis is not a second one."""
+    distinct: dict[tuple, Crisis] = {}
+    for window in windows:
+        distinct.setdefault((window.start, window.end), window)
+    return list(distinct.values())
+
+
+def docstring_html(text: str) -> Markup:
+    """A docstring as a reader sees it: escaped, with reStructuredText's ``literal`` shown as code, not
+    as double backticks."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"``(.+?)``", r"<code>\1</code>", escaped))
 
 
 def safe_json(text: str) -> Markup:
@@ -188,9 +257,12 @@ def metric_table(metrics: pd.DataFrame, benchmark: str) -> dict:
     return {"columns": columns, "rows": rows}
 
 
-def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis]) -> dict:
-    """Windows as rows, strategies as columns; each cell has return, max drawdown and a heat color."""
+def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis], benchmark: str | None = None) -> dict:
+    """Windows as rows, strategies as columns (the benchmark first); each cell has return, max drawdown,
+    recovery, a heat color and a tooltip that says what the numbers measure."""
     strategies = list(dict.fromkeys(crises["strategy"]))
+    if benchmark in strategies:
+        strategies.insert(0, strategies.pop(strategies.index(benchmark)))
     # a computed drawdown that is exactly a listed window says so, rather than look like a second crisis
     listed = {(w.start, w.end): w.name for w in windows if not w.computed}
     by_key = {(r["window"], r["strategy"]): r for r in crises.to_dict("records")}
@@ -203,17 +275,37 @@ def crisis_heatmap(crises: pd.DataFrame, windows: list[Crisis]) -> dict:
             if pd.isna(ret):
                 cells.append({"empty": True})
                 continue
+            recovery = "never" if pd.isna(row["recovery_days"]) else f"{int(row['recovery_days'])}d"
             cells.append(
                 {
                     "empty": False,
                     "ret": format_value(ret, "pct"),
                     "dd": format_value(row["max_drawdown"], "pct"),
-                    "rec": "never" if pd.isna(row["recovery_days"]) else f"{int(row['recovery_days'])}d",
+                    "rec": recovery,
                     "style": heat_style(ret),
+                    "title": _cell_title(strategy, window, ret, row["max_drawdown"], recovery),
                 }
             )
         rows.append({"window": window, "cells": cells, "same_as": listed.get((window.start, window.end))})
-    return {"strategies": strategies, "rows": rows}
+    columns = [{"id": sid, "short": abbreviate(sid)} for sid in strategies]
+    return {"strategies": strategies, "columns": columns, "rows": rows}
+
+
+def _cell_title(strategy: str, window: Crisis, ret: float, drawdown: float, recovery: str) -> str:
+    """Recovery counts to the high *before* the window, which can be far above the window's start: a 0.0%
+    window can still show hundreds of days."""
+    regained = "never regained" if recovery == "never" else f"regained {recovery[:-1]} trading days after"
+    return (
+        f"{strategy} in {window.name}: {format_value(ret, 'pct')} from first to last close, max drawdown "
+        f"{format_value(drawdown, 'pct')} inside the window. Its high before the window was {regained} "
+        "(that high can predate the window by far, so a flat window can still take long to recover)."
+    )
+
+
+def abbreviate(name: str, longest: int = 7) -> str:
+    """A column header that fits a narrow column: words longer than ``longest`` cut, with a period
+    ("tokeni._financ."); the page shows the full name on hover."""
+    return "_".join(word if len(word) <= longest else word[: longest - 1] + "." for word in name.split("_"))
 
 
 def heat_style(value: float, scale: float = 0.35) -> str:

@@ -19,9 +19,12 @@ from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crise
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard, evidence
 from infrabt.reports.claims import THESIS_FILE, load_claims
+from infrabt.reports.colors import colors_for
+from infrabt.reports.manifest import replace_manifest
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, asset_returns, thesis_check
 
+OUTPUTS = ("index.html", "returns.csv", "metrics.csv", "crises.csv", "run.json")
 PACKAGES = ("infrabt", "pandas", "numpy", "vectorbt", "quantstats", "plotly", "jinja2", "exchange_calendars")
 
 
@@ -29,7 +32,7 @@ def write_report(
     result: BacktestResult,
     out_dir: "str | Path",
     *,
-    benchmark: str = "spy",
+    benchmark: str | None = None,
     crises_file: "str | Path | None" = None,
     tearsheets: bool = True,
     progress: bool = True,
@@ -38,9 +41,14 @@ def write_report(
     """Write index.html, tearsheets/<id>.html, returns.csv, metrics.csv, crises.csv, thesis.csv,
     attribution.csv and run.json into ``out_dir`` and return the path of index.html.
 
+    A tear sheet whose inputs are unchanged since the last run into ``out_dir`` is kept, not redrawn; files an
+    earlier run wrote there and this one did not (a dropped strategy's tear sheet) are removed, and nothing
+    else (see ``reports.manifest``).
+
     Bad input fails before anything slow starts: an unknown benchmark, a malformed crises or claims file
     (``claims_file``, default data/thesis.toml), an unwritable folder.
     """
+    benchmark = benchmark or result.benchmark
     check_benchmark(result, benchmark)
     claims = load_claims(claims_file)
     listed = load_crises()
@@ -77,7 +85,10 @@ def write_report(
             for sid in result.returns.columns
             if sid not in page.tearsheet_errors
         }
-    return files.write_text(out / "index.html", dashboard.render(page))
+    index = files.write_text(out / "index.html", dashboard.render(page))
+    written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
+    replace_manifest(out, written)
+    return index
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:
@@ -94,6 +105,7 @@ def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict
         "thesis_window": WINDOW,
         "strategies": {sid: strategy_info(strategy) for sid, strategy in result.strategies.items()},
         "failures": dict(result.failures),
+        "notes": list(result.notes),
         "crises_files": [str(path) for path in crises_files],
         "data": data_ranges(result.prices),
         "packages": package_versions(),
@@ -163,7 +175,7 @@ def build_page(
     names = list(result.returns.columns)
     references = asset_returns(result.prices[[t for t in (BTC, GOLD) if t in result.prices.columns]])
     thesis = thesis_check(result.returns, references, benchmark, listed)
-    colors = charts.colors_for([*references.columns, *names], benchmark)
+    colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
     figures.update(charts.thesis_charts(thesis, listed, colors))
     figures["corr"] = charts.correlation_matrix(result.returns)
@@ -180,7 +192,23 @@ def build_page(
         data_rows=_data_rows(result, run["data"]),
         tearsheets={},
         failures=dict(result.failures),
+        rails=rails_strategies(result),
+        notes=list(run["notes"]),
     )
+
+
+RAILS_GROUPS = ("miners", "gpu_datacenter", "tokenization")
+"""The universe groups that are the thesis's rails: miners, compute and the financial plumbing."""
+
+
+def rails_strategies(result: BacktestResult) -> list[str]:
+    """Strategies that hold nothing but rails tickers (by their universe group)."""
+    rails = []
+    for sid, strategy in result.strategies.items():
+        tickers = [str(t) for t in getattr(strategy, "tickers", ()) or ()]
+        if sid in result.returns.columns and tickers and set(_groups(tickers).values()) <= set(RAILS_GROUPS):
+            rails.append(sid)
+    return rails
 
 
 def _groups(tickers) -> dict[str, str]:

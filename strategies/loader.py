@@ -37,7 +37,11 @@ def _import(path: Path, name: str):
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        sys.path.insert(0, str(path.parent))  # so ``import _helpers`` finds the folder's helper modules
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(path.parent))
         return module
     except Exception as exc:
         sys.modules.pop(name, None)
@@ -49,7 +53,10 @@ def _collect(found: dict, path: Path, module, *, required: bool) -> None:
         [module.STRATEGY] if hasattr(module, "STRATEGY") else []
     )
     if not declared and required:
-        raise StrategyError(f"strategy module {path} has no STRATEGY = Strategy(...) nor STRATEGIES = [...]")
+        raise StrategyError(
+            f"strategy module {path} has no STRATEGY = Strategy(...) nor STRATEGIES = [...]; "
+            f"if it is a helper, name it _{path.name} (modules starting with _ are helpers, not strategies)"
+        )
     for strategy in declared:
         if not isinstance(strategy, Strategy):
             kind = type(strategy).__name__

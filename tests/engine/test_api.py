@@ -72,3 +72,64 @@ def test_a_series_that_ended_long_ago_is_a_delisting_not_a_reason_to_stop():
     prices["GONE"] = prices["A"].where(index <= index[5])  # delisted long before the newest: sold, run on
     assert common_end(prices, index[0]) == index[-5]
     assert common_end(prices.drop(columns="STALE"), index[0]) == index[-1]
+
+
+def test_a_crypto_only_run_defaults_to_the_coin_as_benchmark():
+    from infrabt.engine.api import default_benchmark
+
+    assert default_benchmark([KNOWN["pure_btc"]], None) == "pure_btc"
+    assert default_benchmark([KNOWN["pure_btc"]], "crypto") == "pure_btc"
+    assert default_benchmark([KNOWN["pure_btc"]], "equity") == "spy"
+    assert default_benchmark([KNOWN["pure_btc"], KNOWN["qqq"]], None) == "spy"
+    with pytest.raises(ConfigError, match="--benchmark pure_btc"):
+        choose_calendar([KNOWN["pure_btc"], KNOWN["spy"]], "crypto")
+
+
+def stale_prices() -> pd.DataFrame:
+    """SPY to the last day, BTC-USD stopping 5 days earlier (stale), OLD delisted long before."""
+    index = pd.bdate_range("2024-01-01", periods=120)
+    prices = pd.DataFrame(1.0, index=index, columns=["SPY", "BTC-USD", "OLD"])
+    prices.loc[index[-5:], "BTC-USD"] = float("nan")
+    prices.loc[index[40:], "OLD"] = float("nan")
+    return prices
+
+
+def test_notes_name_the_stale_series_that_set_the_end():
+    from infrabt.engine.api import end_notes
+
+    prices = stale_prices()
+    start = prices.index[50]
+    end = common_end(prices, start)
+    assert end == prices.index[-6]
+    (note,) = end_notes(prices, start, end, explicit=False)
+    assert f"the run ends {end.date()}, the last day BTC-USD has prices" in note
+    assert str(prices.index[-1].date()) in note
+    assert end_notes(prices, start, prices.index[-1], explicit=False) == []  # nothing cut short
+
+
+def test_an_explicit_end_past_a_last_price_is_named():
+    from infrabt.engine.api import end_notes
+
+    prices = stale_prices()
+    notes = end_notes(prices, prices.index[50], prices.index[-1], explicit=True)
+    assert len(notes) == 1 and "after the last price of BTC-USD" in notes[0]  # OLD ended before the start
+    assert end_notes(prices, prices.index[50], prices.index[-6], explicit=True) == []
+
+
+def test_a_result_shows_its_metrics_plot_and_summary():
+    from infrabt.engine.metrics import summary
+
+    from tests.reports.test_reports import EVIL, make_result
+
+    result = make_result(names=("spy", "rails", EVIL))
+    expected = summary(result.returns, result.returns["spy"], 252)
+    pd.testing.assert_frame_equal(result.metrics(), expected)
+    assert result.metrics("rails").loc["rails", "beta"] == pytest.approx(1.0)
+    figure = result.plot()
+    assert [trace.name for trace in figure.data] == list(result.returns.columns)
+    assert figure.data[0].y[0] == pytest.approx(1.0) and figure.layout.yaxis.type == "log"
+    page = result._repr_html_()
+    assert "3 strategies" in page and "benchmark spy" in page and "Sharpe".lower() in page
+    assert EVIL not in page and "&lt;img" in page
+    with pytest.raises(ConfigError, match="'qqq' is not a strategy in this run"):
+        result.metrics("qqq")

@@ -1,5 +1,7 @@
 """`infrabt strategies` and `infrabt run`: output files, and one-line errors on bad input (exit 2)."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,7 +67,10 @@ def test_date_range_without_prices(cached):
 
 
 def test_crypto_calendar_for_a_mixed_run_is_refused(cached):
-    assert_one_line_error(run("qqq", "--offline", "--calendar", "crypto"), "crypto-only", "spy")
+    result = run("qqq", "--offline", "--calendar", "crypto")
+    assert_one_line_error(result, "crypto-only", "qqq holds equities")
+    result = run("pure_btc", "--offline", "--calendar", "crypto", "--benchmark", "spy")
+    assert_one_line_error(result, "spy holds equities", "--benchmark pure_btc")
 
 
 def test_broken_user_module_names_the_file(cached, tmp_path):
@@ -129,3 +134,94 @@ def test_malformed_crises_file_fails_before_the_backtest(cached, tmp_path):
     assert_one_line_error(result, "crises.toml", "line 1")
     assert "ran " not in result.output  # nothing was simulated
     assert not out.exists()
+
+
+@pytest.fixture
+def with_btc(cached, make_prices):
+    """The SPY/QQQ cache plus BTC-USD every day, ending ten days before the equities (stale)."""
+    closes = 20_000 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.03, 400)))
+    cached.write("BTC-USD", make_prices(closes, start="2023-01-02", freq="D")[:"2024-01-31"], source="test")
+    return cached
+
+
+def test_a_crypto_only_run_is_benchmarked_against_the_coin(with_btc, tmp_path):
+    out = tmp_path / "out"
+    result = run("pure_btc", "--offline", "--calendar", "crypto", "--no-tearsheets", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "crypto calendar" in result.output and "against pure_btc" in result.output
+    assert json.loads((out / "run.json").read_text())["benchmark"] == "pure_btc"
+    assert list(pd.read_csv(out / "returns.csv", index_col=0).columns) == ["pure_btc"]
+
+
+def test_an_end_past_a_last_price_warns_and_is_recorded(with_btc, tmp_path):
+    out = tmp_path / "out"
+    args = ("pure_btc", "qqq", "--offline", "--start", "2023-06-01", "--end", "2024-03-15", "--no-tearsheets")
+    result = runner.invoke(app, ["run", *args, "--out", str(out)], env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    assert "--end 2024-03-15 is after the last price of BTC-USD (2024-01-31)" in result.output
+    notes = json.loads((out / "run.json").read_text())["notes"]
+    assert len(notes) == 1 and "BTC-USD (2024-01-31)" in notes[0]
+
+
+def test_a_stale_series_that_ends_the_run_is_named_and_the_output_reads_in_a_pipe(with_btc, tmp_path):
+    out = tmp_path / "out"
+    args = ("pure_btc", "qqq", "--offline", "--start", "2023-06-01", "--no-tearsheets", "--out", str(out))
+    result = runner.invoke(app, ["run", *args], env={"COLUMNS": "40"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any("2023-06-01 .. 2024-01-31" in line for line in lines)  # no date split across lines
+    assert any("the run ends 2024-01-31, the last day BTC-USD has prices" in line for line in lines)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Note: the run ends 2024-01-31, the last day BTC-USD has prices" in page
+    assert f"dashboard: {(out / 'index.html').resolve().as_uri()}" in lines
+    table = next(line for line in lines if line.strip().startswith("pure_btc"))
+    metrics = pd.read_csv(out / "metrics.csv", index_col=0)
+    assert f"{metrics.loc['pure_btc', 'cagr']:.1%}" in table and f"{metrics.loc['spy', 'sharpe']:.2f}" in (
+        next(line for line in lines if line.strip().startswith("spy (benchmark)"))
+    )
+
+
+def test_open_shows_the_dashboard_in_the_browser(with_btc, tmp_path, monkeypatch):
+    import webbrowser
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--start", "2023-06-01", "--no-tearsheets", "--open", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert opened == [(out / "index.html").resolve().as_uri()]
+
+
+def test_boolean_options_read_as_switches_in_help():
+    help_text = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
+    for flag in ("--offline ", "--open ", "--no-tearsheets "):
+        line = next(line for line in help_text.splitlines() if flag in line)
+        assert "<bool>" not in line, line
+    assert "common end date" in help_text
+
+
+def test_strategies_list_every_ticker_by_group_and_say_buy_and_hold():
+    result = runner.invoke(app, ["strategies"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 3}
+    assert "benchmark: SPY, GLD" in rows["btc_corr_switch"] and "crypto: BTC-USD" in rows["btc_corr_switch"]
+    assert "crypto: BTC-USD" in rows["sixty_forty_btc5"]
+    assert "gpu_datacenter: NVDA" in rows["gpu_datacenter"]
+    assert "buy and hold SPY" in rows["spy"] and "buy and hold GLD" in rows["gold"]
+
+
+def test_helper_modules_in_the_strategies_dir(cached, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "_weights.py").write_text("WEIGHTS = {'SPY': 0.5, 'QQQ': 0.5}\n")
+    (folder / "half.py").write_text(
+        "from _weights import WEIGHTS\n"
+        "from infrabt.strategies import Fixed, Strategy\n"
+        "STRATEGY = Strategy(id='half', thesis='Half and half.', weighting=Fixed(WEIGHTS))\n"
+    )
+    listed = runner.invoke(app, ["strategies", "--strategies-dir", str(folder)], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    assert "half" in listed.output
+    (folder / "shared.py").write_text("X = 1\n")
+    result = runner.invoke(app, ["strategies", "--strategies-dir", str(folder)])
+    assert_one_line_error(result, "shared.py", "name it _shared.py")

@@ -242,3 +242,46 @@ def test_scorecard_miners_and_attribution_render_at_desktop_and_phone_width(brow
     assert max(overflow) <= 1, f"sections wider than a {width}px window: {overflow}"
     assert browser.evaluate("document.querySelectorAll('#metrics-table .ci').length") >= 3 * 5
     print(f"screenshot: {shot}")
+
+
+WIDEST = """
+Array.from(document.querySelectorAll('.chart')).map(div => {
+    const card = div.closest('section').getBoundingClientRect();
+    const svg = div.querySelector('.main-svg').getBoundingClientRect();
+    return {id: div.id, right: svg.right, card: card.right};
+})
+"""
+LABEL_BOXES = """
+Array.from(document.querySelectorAll('#fig-correlation g.annotation')).map(g => {
+    const box = g.getBoundingClientRect();
+    return [box.left, box.right, box.top, box.bottom];
+})
+"""
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_charts_fit_the_screen_and_crisis_labels_do_not_collide(browser, report_dir, width):
+    browser.open(report_dir / "index.html", width=width)
+    charts = browser.evaluate(WIDEST)
+    page_width = browser.evaluate("document.documentElement.scrollWidth")
+    labels = browser.evaluate(LABEL_BOXES)
+    browser.screenshot(report_dir / f"dashboard-{width}.png")
+    assert browser.errors == [], browser.errors
+    assert page_width <= width  # nothing makes the page scroll sideways
+    for chart in charts:
+        assert chart["right"] <= min(chart["card"], width), chart
+    assert len(labels) >= 5
+    for n, a in enumerate(labels):
+        for b in labels[n + 1 :]:
+            apart = a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2]
+            assert apart, f"crisis labels overlap at {width} px: {a} and {b}"
+
+
+def test_tear_sheet_fits_a_phone(browser, report_dir):
+    browser.open(report_dir / "tearsheets" / "rails.html", width=400)
+    widest = browser.evaluate(
+        "Math.max(...Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().right))"
+    )
+    browser.screenshot(report_dir / "tearsheet-400.png")
+    assert browser.errors == [], browser.errors
+    assert widest <= 400

@@ -1,0 +1,110 @@
+"""The dashboard's reading aids: one distinct color per strategy everywhere, the crisis table's layout and
+tooltips, the header's counts and its answer to the title's question."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from infrabt.engine.crises import Crisis
+from infrabt.reports import write_report
+from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE, RESERVED, colors_for
+from infrabt.reports.dashboard import crisis_heatmap, distinct_windows, docstring_html, rails_vs_coin
+from infrabt.strategies import load_strategies
+
+from tests.reports.test_reports import make_result
+
+
+def test_every_shipped_strategy_gets_its_own_color():
+    names = ["BTC-USD", "GLD", *load_strategies()]
+    colors = colors_for(names, "spy")
+    strategies = {sid: colors[sid] for sid in load_strategies()}
+    assert len(set(strategies.values())) == len(strategies), strategies
+    assert colors["spy"] == BENCHMARK_COLOR and colors["pure_btc"] == colors["BTC-USD"]
+    assert colors["gold"] == RESERVED["GLD"]  # gold is drawn in gold, not the palette's red
+    assert len(set(PALETTE)) == len(PALETTE) >= 16
+
+
+def test_a_strategy_has_the_same_color_in_every_chart(tmp_path):
+    result = make_result(names=("spy", "rails", "crypto", "gold"))
+    page = write_report(result, tmp_path, tearsheets=False, progress=False).read_text(encoding="utf-8")
+    seen: dict[str, set[str]] = {}
+    for data in re.findall(r'<script type="application/json" class="figure"[^>]*>(.*?)</script>', page, re.S):
+        for trace in json.loads(data)["data"]:
+            color = (trace.get("line") or {}).get("color")
+            if color and trace.get("name"):
+                seen.setdefault(trace["name"], set()).add(color)
+    assert {"spy", "rails", "crypto", "gold"} <= set(seen)
+    assert all(len(colors) == 1 for colors in seen.values()), seen
+    strategies = [next(iter(seen[n])) for n in ("spy", "rails", "crypto", "gold")]
+    assert len(set(strategies)) == 4
+
+
+def window(wid: str, start: str, end: str, computed: bool = False) -> Crisis:
+    return Crisis(wid, wid.title(), pd.Timestamp(start), pd.Timestamp(end), computed=computed)
+
+
+WINDOWS = [
+    window("covid", "2020-02-19", "2020-03-23"),
+    window("bear", "2022-01-03", "2022-10-12"),
+    window("spy-dd1", "2020-02-19", "2020-03-23", computed=True),
+    window("spy-dd2", "2018-10-01", "2018-12-24", computed=True),
+]
+
+
+def crisis_rows(returns: dict[str, dict[str, float]]) -> pd.DataFrame:
+    rows = [
+        {"window": w, "strategy": s, "return": r, "max_drawdown": min(r, 0.0), "recovery_days": 479.0}
+        for s, by_window in returns.items()
+        for w, r in by_window.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_the_header_counts_distinct_windows_not_repeats():
+    assert [w.id for w in distinct_windows(WINDOWS)] == ["covid", "bear", "spy-dd2"]
+
+
+def test_the_crisis_table_puts_the_benchmark_first_abbreviates_and_explains_recovery():
+    crises = crisis_rows(
+        {
+            "tokenization_financials": {w.id: -0.1 for w in WINDOWS},
+            "spy": {w.id: 0.0 for w in WINDOWS},
+        }
+    )
+    table = crisis_heatmap(crises, WINDOWS, "spy")
+    assert table["strategies"] == ["spy", "tokenization_financials"]
+    assert table["columns"][1] == {"id": "tokenization_financials", "short": "tokeni._financ."}
+    flat = table["rows"][0]["cells"][0]
+    assert flat["ret"] == "0.0%" and flat["rec"] == "479d"
+    assert "high before the window was regained 479 trading days after" in flat["title"]
+
+
+def test_rails_vs_coin_answers_from_the_numbers():
+    metrics = pd.DataFrame(
+        {"cagr": [0.30, 0.10, 0.20], "sharpe": [1.2, 0.5, 0.8]}, index=["rails_a", "rails_b", "pure_btc"]
+    )
+    crises = crisis_rows(
+        {
+            "rails_a": {"covid": -0.30, "bear": -0.40},  # better on all three
+            "rails_b": {"covid": -0.20, "bear": -0.25},  # better only in its worst crisis
+            "pure_btc": {"covid": -0.35, "bear": -0.60},
+        }
+    )
+    line = rails_vs_coin(metrics, crises, WINDOWS, ["rails_a", "rails_b"])
+    assert line.startswith("Did owning the rails beat owning the coin? Mixed: 1 of 2")
+    assert "(pure_btc 20.0%, 0.80, -60.0%;" in line and "rails_a 30.0%, 1.20, -40.0%)" in line
+    line = rails_vs_coin(metrics, crises, WINDOWS, ["rails_a"])
+    assert "? Yes: 1 of 1" in line
+    assert rails_vs_coin(metrics.drop(index="pure_btc"), crises, WINDOWS, ["rails_a"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("BTC share ``btc_share`` of the book", "BTC share <code>btc_share</code> of the book"),
+        ("``<b>``", "<code>&lt;b&gt;</code>"),
+    ],
+)
+def test_docstring_literals_show_as_code_not_backticks(text, html):
+    assert str(docstring_html(text)) == html

@@ -1,0 +1,142 @@
+"""Tear sheets: the charts quantstats 0.0.86 draws wrong are corrected, sheets are reused while their inputs
+are unchanged, and a rerun removes only the files an earlier run wrote."""
+
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from infrabt.reports import write_report
+from infrabt.reports.manifest import MANIFEST, recorded_files
+from infrabt.reports.tearsheet import (
+    corrected_charts,
+    finish_tearsheets,
+    start_tearsheets,
+    stored_fingerprint,
+    write_tearsheet,
+)
+
+from tests.reports.test_reports import make_result
+
+
+def returns_pair(start="2018-01-02", end="2026-06-30"):
+    """Nine calendar years of business-day returns, ending mid-year as the shared data do."""
+    rng = np.random.default_rng(7)
+    days = pd.bdate_range(start, end, name="Date")
+    strategy = pd.Series(rng.normal(0.001, 0.02, len(days)), index=days, name="rails")
+    benchmark = pd.Series(rng.normal(0.0004, 0.01, len(days)), index=days, name="spy")
+    return strategy, benchmark
+
+
+def svg_texts(page: str, title: str) -> list[str]:
+    """The text of every <text> element in the one chart of a tear sheet whose title contains ``title``."""
+    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
+        texts = [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+        if any(title in t for t in texts):
+            return texts
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+@pytest.fixture(scope="module")
+def sheet(tmp_path_factory):
+    strategy, benchmark = returns_pair()
+    path = write_tearsheet(strategy, benchmark, 252, tmp_path_factory.mktemp("sheet") / "rails.html")
+    return strategy, path.read_text(encoding="utf-8")
+
+
+def test_eoy_chart_labels_every_bar_with_its_own_year(sheet):
+    """quantstats 0.0.86 put nine yearly bars under the labels 2018-2022 only."""
+    strategy, page = sheet
+    labels = [t for t in svg_texts(page, "EOY Returns") if re.fullmatch(r"\d{4}", t)]
+    assert labels == [str(year) for year in sorted(set(strategy.index.year))]
+
+
+def test_each_year_label_stands_under_the_bar_of_that_years_return():
+    """The label's position, not just its text: pandas places the bars at year ordinals (2018 -> 48)."""
+    import quantstats as qs
+
+    strategy, benchmark = returns_pair()
+    with corrected_charts(strategy, benchmark):
+        figure = qs.plots.yearly_returns(strategy, benchmark, show=False, savefig=io.BytesIO())
+    ax = figure.axes[0]
+    bars = next(c for c in ax.containers if c.get_label() == "rails")
+    yearly = (1 + strategy).groupby(strategy.index.year).prod() - 1
+    for tick, label in zip(ax.get_xticks(), ax.get_xticklabels(), strict=True):
+        bar = min(bars, key=lambda patch: abs(patch.get_x() + patch.get_width() / 2 - tick))
+        assert abs(bar.get_x() + bar.get_width() / 2 - tick) < 0.5  # the label is under a bar of its group
+        assert bar.get_height() == pytest.approx(yearly[int(label.get_text())], rel=1e-6)
+
+
+def test_monthly_heatmap_is_blank_after_the_data_end(sheet):
+    strategy, page = sheet
+    cells = [t for t in svg_texts(page, "- Monthly Returns (%)") if re.fullmatch(r"-?\d+\.\d\d", t)]
+    months = strategy.index.to_period("M").nunique()
+    assert len(cells) == months  # 8 full years and Jan-Jun 2026; no 0.00 for Jul-Dec 2026
+
+
+def test_rolling_beta_starts_when_its_window_is_full():
+    import quantstats as qs
+
+    strategy, benchmark = returns_pair(end="2019-12-31")
+    with corrected_charts(strategy, benchmark):
+        figure = qs.plots.rolling_beta(strategy, benchmark, window1=126, show=False, savefig=io.BytesIO())
+    beta = np.asarray(figure.axes[0].get_lines()[0].get_ydata(), dtype=float)
+    assert np.isnan(beta[:125]).all()  # drawn as 0 by quantstats
+    expected = strategy.iloc[:126].cov(benchmark.iloc[:126]) / benchmark.iloc[:126].var()
+    assert beta[125] == pytest.approx(expected, rel=1e-6)
+
+
+def test_treynor_row_is_relabelled_as_a_ratio_of_total_return(sheet):
+    strategy, page = sheet
+    row = re.search(r"Treynor \(total return / beta\)</td><td>-</td><td>(-?[\d.]+)</td>", page)
+    assert row and "Treynor Ratio" not in page
+    benchmark = returns_pair()[1]
+    beta = strategy.cov(benchmark) / benchmark.var()
+    assert float(row.group(1)) == pytest.approx(((1 + strategy).prod() - 1) / beta, rel=0.01)
+
+
+def test_a_changed_return_redraws_exactly_that_tear_sheet(tmp_path):
+    strategy, benchmark = returns_pair(start="2023-01-02")
+    returns = pd.DataFrame({"a": strategy, "b": strategy * 0.5, "c": strategy * 0.25})
+    errors = finish_tearsheets(*start_tearsheets(returns, benchmark, tmp_path, 252), progress=False)
+    assert errors == {}
+    before = {p.name: (stored_fingerprint(p), p.stat().st_mtime_ns) for p in tmp_path.glob("*.html")}
+    assert len(before) == 3 and all(fingerprint for fingerprint, _ in before.values())
+
+    pool, jobs = start_tearsheets(returns, benchmark, tmp_path, 252)
+    assert pool is None and jobs == {}  # nothing changed: nothing to draw
+
+    returns.iloc[100, 1] += 0.01
+    pool, jobs = start_tearsheets(returns, benchmark, tmp_path, 252)
+    assert sorted(jobs.values()) == ["b"]
+    finish_tearsheets(pool, jobs, progress=False)
+    after = {p.name: (stored_fingerprint(p), p.stat().st_mtime_ns) for p in tmp_path.glob("*.html")}
+    assert after["a.html"] == before["a.html"] and after["c.html"] == before["c.html"]
+    assert after["b.html"][0] != before["b.html"][0]
+
+
+def test_a_rerun_with_fewer_strategies_removes_only_what_infrabt_wrote(tmp_path):
+    write_report(make_result(names=("spy", "rails", "crypto")), tmp_path, progress=False)
+    assert (tmp_path / "tearsheets" / "crypto.html").exists()
+    mine = [tmp_path / "notes.md", tmp_path / "tearsheets" / "keep.html"]
+    for path in mine:
+        path.write_text("a user's file")
+
+    write_report(make_result(names=("spy", "rails")), tmp_path, progress=False)
+    assert not (tmp_path / "tearsheets" / "crypto.html").exists()
+    assert (tmp_path / "tearsheets" / "rails.html").exists()
+    assert (tmp_path / "tearsheets" / "spy.html").exists()
+    assert all(path.read_text() == "a user's file" for path in mine)
+    assert "tearsheets/crypto.html" not in recorded_files(tmp_path)
+    assert "tearsheets/rails.html" in recorded_files(tmp_path)
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_folder(tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "precious.txt"
+    outside.write_text("keep")
+    out.mkdir()
+    (out / MANIFEST).write_text(json.dumps({"files": ["../precious.txt", str(outside)]}))
+    write_report(make_result(), out, tearsheets=False, progress=False)
+    assert outside.read_text() == "keep"
