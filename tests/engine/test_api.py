@@ -123,7 +123,11 @@ def test_a_result_shows_its_metrics_plot_and_summary():
 
     result = make_result(names=("spy", "rails", EVIL))
     expected = summary(result.returns, result.returns["spy"], 252)
-    pd.testing.assert_frame_equal(result.metrics(), expected)
+    pd.testing.assert_frame_equal(result.metrics(intervals=False), expected)
+    with_intervals = result.metrics()
+    pd.testing.assert_frame_equal(with_intervals[expected.columns], expected)
+    assert (with_intervals["sharpe_ci_low"] <= with_intervals["sharpe"]).all()
+    assert (with_intervals["sharpe"] <= with_intervals["sharpe_ci_high"]).all()
     assert result.metrics("rails").loc["rails", "beta"] == pytest.approx(1.0)
     figure = result.plot()
     assert [trace.name for trace in figure.data] == list(result.returns.columns)
