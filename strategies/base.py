@@ -135,9 +135,7 @@ class Strategy:
         missing = [t for t in self.tickers if t not in prices.columns]
         if missing:
             raise StrategyError(f"{self.id}: no prices for {', '.join(missing)}")
-        own = prices[list(self.tickers)]
-        # closes up to t-1; an asset whose history ended (no price on t) is not live on t: it cannot be traded
-        known = own.shift(1).mask(own.isna() & own.ffill().notna())
+        known = known_closes(prices[list(self.tickers)])
         base = resolve(self.assets)
         weights = self.weighting(known[list(base)]).reindex(columns=list(self.tickers), fill_value=0.0)
         for overlay in self.overlays:
@@ -154,6 +152,12 @@ class Strategy:
 
     def _blocks(self) -> list[Block]:
         return [self.weighting, *self.overlays, self.rebalance]
+
+
+def known_closes(prices: pd.DataFrame) -> pd.DataFrame:
+    """What a decision on day t may see: closes up to t-1. An asset whose history ended (no price on t) is
+    not live on t: it cannot be traded."""
+    return prices.shift(1).mask(prices.isna() & prices.ffill().notna())
 
 
 def first_allocation_day(known: pd.DataFrame, start: Any = None) -> pd.Timestamp | None:

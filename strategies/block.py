@@ -16,6 +16,12 @@ class Block:
     PARAMS: ClassVar[tuple[str, ...]] = ()
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
     lookback: int = 0  # days of history the block needs before its first decision (engine loads a warm-up)
+    batched: ClassVar[bool] = False  # a sweep may compute it once for every variant sharing its parameters
+
+    def batchable(self) -> bool:
+        """Whether a sweep may take the batched path (``strategies.batch``). Only a class that declares
+        ``batched = True`` itself: a user's subclass that changes how a block computes must say so again."""
+        return bool(vars(type(self)).get("batched", False))
 
     def __post_init__(self) -> None:
         for name, (low, high) in self.LIMITS.items():

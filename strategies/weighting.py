@@ -22,6 +22,7 @@ class Fixed(Block):
 
     weights: Mapping[str, float] = field(default_factory=dict)
     PARAMS: ClassVar[tuple[str, ...]] = ("weights",)
+    batched: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", dict(self.weights))
@@ -45,6 +46,8 @@ class Fixed(Block):
 class EqualWeight(Block):
     """1/n in each of the n live assets."""
 
+    batched: ClassVar[bool] = True
+
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         present = live(known).astype(float)
         return present.div(present.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
@@ -63,6 +66,7 @@ class InverseVolatility(Block):
     lookback: int = 63
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (2, 10_000)}
+    batched: ClassVar[bool] = True
 
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         returns = known.pct_change(fill_method=None)
@@ -84,9 +88,13 @@ class Blend(Block):
     shares: Mapping[str, float] = field(default_factory=dict)
     inside: Block = field(default_factory=EqualWeight)
     PARAMS: ClassVar[tuple[str, ...]] = ("shares",)
+    batched: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shares", dict(self.shares))
+
+    def batchable(self) -> bool:
+        return super().batchable() and self.inside.batchable()
 
     @property
     def lookback(self) -> int:

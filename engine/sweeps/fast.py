@@ -56,10 +56,11 @@ class OrderBlock:
         """The same orders as ``engine.simulate`` takes them: one frame (trade dates x tickers) per
         variant."""
         ids = variant_ids or [str(v) for v in range(self.n_variants)]
-        return {
-            vid: pd.DataFrame(self.weights[:, v, :], index=self.dates, columns=list(self.tickers))
-            for v, vid in enumerate(ids)
-        }
+        return {vid: self.variant(v) for v, vid in enumerate(ids)}
+
+    def variant(self, v: int) -> pd.DataFrame:
+        """Variant ``v``'s orders alone (trade dates x tickers)."""
+        return pd.DataFrame(self.weights[:, v, :], index=self.dates, columns=list(self.tickers))
 
     @classmethod
     def from_orders(
@@ -122,11 +123,14 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def values_to_returns(values: np.ndarray, index: pd.DatetimeIndex, init_cash: float) -> pd.DataFrame:
+def values_to_returns(values: np.ndarray, init_cash: float) -> np.ndarray:
     """Simple daily returns (days x variants); the first day is measured against the starting cash, as
     vectorbt."""
-    previous = np.concatenate([np.full((1, values.shape[1]), init_cash), values[:-1]], axis=0)
-    return pd.DataFrame(values / previous - 1.0, index=index)
+    returns = np.empty_like(values)
+    np.divide(values[1:], values[:-1], out=returns[1:])
+    returns[0] = values[0] / init_cash
+    returns -= 1.0
+    return returns
 
 
 def _trade(
