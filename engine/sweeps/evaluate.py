@@ -14,6 +14,7 @@ from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.fast import OrderBlock, simulate_values, values_to_returns
 from infrabt.engine.sweeps.metrics import summary_arrays, window_returns
 from infrabt.engine.sweeps.orders import chunk_orders
+from infrabt.engine.sweeps.overfitting import block_sums
 
 METHODS = ("fast", "vectorbt")
 
@@ -62,6 +63,7 @@ def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> pd.Da
             columns[f"{score.prefix}{name}"] = value
     for crisis_id, start, end in task.crises:
         columns[f"crisis_{crisis_id}"] = window_returns(values, task.days, start, end)
+    columns.update(block_sums(returns))  # what the PBO needs, instead of every day's return
     metrics = pd.DataFrame(columns, index=params.index)
     return pd.concat([storable(params), metrics], axis=1)
 
