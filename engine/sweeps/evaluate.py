@@ -88,18 +88,26 @@ def simulate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple
     declare leverage); a chunk with shorts or leverage goes to vectorbt whatever the method.
     """
     prices = task.prices.loc[task.days]
+    parts = chunk_orders(task, params)
+    if len(parts) == 1:  # the whole chunk at once (random weights, one schedule): no copies
+        return _simulate_part(task, prices, params.index, parts[0][1], costs)
     returns = np.empty((len(prices), len(params)))
     values = np.empty_like(returns)
-    for positions, block in chunk_orders(task, params):
-        # without leverage every path has already refused negative or levered targets (build_orders' check)
-        levered = getattr(task.base, "leverage", False) and not long_only(block)
-        if task.method == "vectorbt" or levered:
-            ids = [str(v) for v in params.index[positions]]
-            returns[:, positions], values[:, positions] = _vectorbt(prices, block.to_orders(ids), costs)
-        else:
-            values[:, positions] = simulate_values(prices, block, costs)
-            returns[:, positions] = values_to_returns(values[:, positions], costs.init_cash)
+    for positions, block in parts:
+        simulated = _simulate_part(task, prices, params.index[positions], block, costs)
+        returns[:, positions], values[:, positions] = simulated
     return returns, values
+
+
+def _simulate_part(
+    task: SweepTask, prices: pd.DataFrame, ids: pd.Index, block: OrderBlock, costs: Costs
+) -> tuple[np.ndarray, np.ndarray]:
+    # without leverage every path has already refused negative or levered targets (build_orders' check)
+    levered = getattr(task.base, "leverage", False) and not long_only(block)
+    if task.method == "vectorbt" or levered:
+        return _vectorbt(prices, block.to_orders([str(v) for v in ids]), costs)
+    values = simulate_values(prices, block, costs)
+    return values_to_returns(values, costs.init_cash), values
 
 
 def long_only(block: OrderBlock) -> bool:
