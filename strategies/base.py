@@ -17,6 +17,7 @@ from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.data.universe import load_universe, resolve
 from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import schedule
+from infrabt.strategies.windows import history_days
 
 BTC = "BTC-USD"
 
@@ -85,9 +86,14 @@ class Strategy:
         return all(universe[t].asset_class == "crypto" for t in self.tickers)
 
     @property
-    def lookback(self) -> int:
-        """The longest history any block needs before a decision (trading days)."""
-        return max(block.lookback for block in self._blocks())
+    def lookback(self) -> "int | str":
+        """The longest lookback of any block (sessions, or a duration such as "200D")."""
+        return max((block.lookback for block in self._blocks()), key=history_days)
+
+    @property
+    def warmup_days(self) -> int:
+        """Calendar days of prices to load before the start so every lookback is full on the first day."""
+        return max(block.warmup_days for block in self._blocks())
 
     @property
     def rule(self) -> str:

@@ -10,6 +10,7 @@ from typing import ClassVar
 import pandas as pd
 from infrabt.strategies.base import BTC
 from infrabt.strategies.block import Block
+from infrabt.strategies.windows import Lookback, describe, rolling, when_full
 
 
 class MoveOverlay(Block):
@@ -38,13 +39,14 @@ class MoveOverlay(Block):
 
 @dataclass(frozen=True)
 class TrendFilter(MoveOverlay):
-    """Hold ``asset`` only while its close is above its ``lookback``-day average, else ``fallback`` or cash.
+    """Hold ``asset`` only while its close is above its ``lookback`` average, else ``fallback`` or cash.
 
-    ``lookback`` counts days of the calendar in use (NYSE sessions on the equity calendar).
+    ``lookback``: a count of days of the calendar in use (200: NYSE sessions on the equity calendar) or a
+    duration ("200D": calendar days, the same span on either calendar; ``strategies.windows``).
     """
 
     asset: str = BTC
-    lookback: int = 200
+    lookback: Lookback = 200
     fallback: str | None = None
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (1, 10_000)}
@@ -52,24 +54,25 @@ class TrendFilter(MoveOverlay):
 
     def signal(self, known: pd.DataFrame) -> pd.Series:
         price = known[self.asset]
-        average = price.rolling(self.lookback, min_periods=self.lookback).mean()
+        average = when_full(rolling(price, self.lookback).mean(), price, self.lookback)
         return ~(price > average)
 
     def tickers(self) -> tuple[str, ...]:
         return (self.asset, self.fallback) if self.fallback else (self.asset,)
 
     def describe(self) -> str:
-        return f"{self.asset} only above its {self.lookback}-day average, else {self.fallback or 'cash'}"
+        average = f"{describe(self.lookback)} average"
+        return f"{self.asset} only above its {average}, else {self.fallback or 'cash'}"
 
 
 @dataclass(frozen=True)
 class CorrelationSwitch(MoveOverlay):
-    """Hold ``asset`` while the ``lookback``-day correlation of its daily returns with ``reference`` is below
-    ``threshold``; otherwise hold ``fallback`` (None = cash) instead."""
+    """Hold ``asset`` while the ``lookback`` correlation of its daily returns with ``reference`` is below
+    ``threshold``; otherwise hold ``fallback`` (None = cash) instead. ``lookback``: sessions or a duration."""
 
     asset: str = BTC
     reference: str = "SPY"
-    lookback: int = 63
+    lookback: Lookback = 63
     threshold: float = 0.3
     fallback: str | None = "GLD"
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback", "threshold")
@@ -95,8 +98,8 @@ class CorrelationSwitch(MoveOverlay):
         """Rolling correlation of daily returns; its own step, so variants that differ only in ``threshold``
         share it in a sweep."""
         returns = known[[self.asset, self.reference]].pct_change(fill_method=None)
-        window = returns[self.asset].rolling(self.lookback, min_periods=self.lookback)
-        return window.corr(returns[self.reference])
+        correlation = rolling(returns[self.asset], self.lookback).corr(returns[self.reference])
+        return when_full(correlation, returns, self.lookback)
 
     def tickers(self) -> tuple[str, ...]:
         extra = (self.fallback,) if self.fallback else ()
@@ -105,7 +108,7 @@ class CorrelationSwitch(MoveOverlay):
     def describe(self) -> str:
         fallback = self.fallback or "cash"
         return (
-            f"{self.asset} while its {self.lookback}-day correlation to {self.reference} "
+            f"{self.asset} while its {describe(self.lookback)} correlation to {self.reference} "
             f"< {self.threshold:g}, else {fallback}"
         )
 

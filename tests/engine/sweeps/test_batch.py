@@ -89,6 +89,14 @@ CASES = {
         ),
         {"lookback": [10, 63], "threshold": [-0.2, 0.0, 0.1, 0.3], "btc_share": [0.0, 0.1]},
     ),
+    "durations and counts": (
+        strategy(
+            InverseVolatility(lookback="30D"),
+            assets=("SPY", "BTC-USD", "NVDA"),
+            overlays=(TrendFilter("BTC-USD", "100D", "GLD"), CorrelationSwitch("BTC-USD", "SPY", "63D", 0.2)),
+        ),
+        {"lookback": ["20D", 20, "91D"], "threshold": [0.0, 0.4], "btc_share": [0.0, 0.1]},
+    ),
     "two overlays": (
         strategy(
             Fixed({"BTC-USD": 0.7, "QQQ": 0.3}),
