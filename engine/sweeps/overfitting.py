@@ -34,7 +34,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import kurtosis, norm, skew
 
 BLOCKS = 16
 BLOCK_PREFIX = "_block_"  # per-block sums in a sweep's parts: BLOCK_PREFIX + "sum_00", "sq_00", ...
@@ -46,6 +45,8 @@ SIGNIFICANT = 0.95  # a deflated Sharpe at or above this: the best variant beats
 
 def expected_max_sharpe(n_trials: float, variance: float) -> float:
     """SR0: the Sharpe ratio (per period) the best of ``n_trials`` independent trials reaches by luck."""
+    from scipy.stats import norm  # here: scipy.stats costs ~1 s to import, and workers never need it
+
     if n_trials <= 1:
         return 0.0
     gamma = np.euler_gamma
@@ -55,6 +56,8 @@ def expected_max_sharpe(n_trials: float, variance: float) -> float:
 
 def probabilistic_sharpe(sharpe: float, benchmark: float, n_obs: int, skewness: float, kurt: float) -> float:
     """Probability that the true Sharpe ratio exceeds ``benchmark`` (per period; ``kurt`` not excess)."""
+    from scipy.stats import norm
+
     spread = 1 - skewness * sharpe + (kurt - 1) / 4 * sharpe**2
     return float(norm.cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
 
@@ -195,6 +198,8 @@ def measure(
 ) -> Overfitting:
     """The numbers for a sweep: ``sharpes`` annualized, one per variant (``ids``); ``best_returns`` the best
     variant's daily returns; ``sample_returns`` (days x sample) for the effective number of trials."""
+    from scipy.stats import kurtosis, skew
+
     scale = math.sqrt(periods_per_year)
     finite = np.isfinite(sharpes)
     per_period = sharpes[finite] / scale

@@ -2,15 +2,19 @@
 
 ``run_sweep(spec, out_dir)`` is the Python API; ``infrabt sweep SPEC.toml --out DIR`` wraps it. The pieces:
 
-- engine/sweep_spec.py  the spec (TOML or Python), grid expansion, random Dirichlet weights;
-- engine/sweep_eval.py  one chunk: orders as a backtest builds them, simulated at once, reduced to metrics;
-- engine/sweep_fast.py  the closed-form simulation (default), equal to vectorbt's targetpercent orders;
-- engine/sweep_exec.py  chunking to a memory budget, worker processes or Dask, resumable parquet parts;
+- spec.py         the spec (TOML or Python), grid expansion, random Dirichlet weights;
+- orders.py       a chunk's orders: random weights at once, a grid batched (``strategies.batch``), or one
+                  variant at a time through ``engine.backtest.build_orders``;
+- evaluate.py     one chunk: its orders simulated at once, reduced to metrics and per-block sums;
+- fast.py         the closed-form simulation (default), equal to vectorbt's targetpercent orders;
+- execute.py      chunking to a memory budget, worker processes or Dask, resumable parquet parts;
+- overfitting.py  deflated Sharpe ratio and PBO (CSCV) of the whole sweep;
 - reports/sweep_report.py  DIR/sweep.html.
 
 Honesty: ``split`` ranks variants on the days before it and reports their performance after it (``is_*`` and
 ``oos_*`` columns); ``walk_forward`` repeats that over rolling windows (3 years in-sample, the next year out);
-the report always says how many variants were tried and shows the whole distribution.
+the report leads with the deflated Sharpe ratio and the probability of backtest overfitting, says how many
+variants were tried and shows the whole distribution.
 """
 
 import hashlib
