@@ -77,6 +77,9 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="every part once at a tiny size; no numbers to keep"
     )
+    parser.add_argument(
+        "--parts", type=int, nargs="+", default=[1, 2, 3, 4], help="which numbered parts to run"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a JSON job, run in this (fresh) process
     args = parser.parse_args()
     if args.one:
@@ -95,10 +98,10 @@ def main() -> None:
         bench = Bench(args, env, Path(scratch))
         print(f"machine: {machine()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"data: {args.prices} (imported), {START} to the end of the data, default costs\n")
-        bench.dynamic()
-        bench.fixed()
-        simulation_only(40 if args.smoke else 10_000)
-        bench.vectorbt_and_bt()
+        parts = {1: bench.dynamic, 2: bench.fixed, 3: lambda: simulation_only(40 if args.smoke else 10_000),
+                 4: bench.vectorbt_and_bt}  # fmt: skip
+        for number in args.parts:
+            parts[number]()
 
 
 class Bench:
