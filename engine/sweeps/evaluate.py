@@ -69,7 +69,8 @@ def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> pd.Da
 
 
 def storable(params: pd.DataFrame) -> pd.DataFrame:
-    """Parameters as parquet can hold them: dicts and lists (sleeve shares, weights) become JSON text."""
+    """Parameters as parquet can hold them: dicts and lists (sleeve shares, weights) become JSON text, and a
+    column mixing text and numbers (lookbacks 63 and "91D") becomes text."""
     out = params.copy()
     for column in out.columns:
         if out[column].dtype != object:  # numbers (random weights): nothing to convert, nothing to scan
@@ -78,6 +79,8 @@ def storable(params: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(lambda v: json.dumps(v, sort_keys=True))
         else:
             out[column] = out[column].infer_objects()
+            if out[column].dtype == object and out[column].map(lambda v: isinstance(v, str)).any():
+                out[column] = out[column].map(str)
     return out
 
 

@@ -31,7 +31,7 @@ from infrabt.data.calendar import parse_date, periods_per_year
 from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
 from infrabt.engine.result import Costs
-from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk
+from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk, storable
 from infrabt.engine.sweeps.execute import (
     PartStore,
     bytes_per_variant,
@@ -194,6 +194,8 @@ def run_sweep(
         if client is not None:
             client.close()
     results, blocks = split_block_sums(store.read_all(chunks))
+    # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
+    results[list(variants.columns)] = storable(results[list(variants.columns)])
     overfitting, split_outcome = measure_overfitting(results, blocks, task, variants, spec)
     if overfitting is not None:
         results.attrs["overfitting"] = overfitting.to_dict()
