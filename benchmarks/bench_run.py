@@ -1,6 +1,7 @@
 """Wall time and peak memory of the default run: every shipped strategy, its tear sheet, the dashboard.
 
     .venv/bin/python benchmarks/bench_run.py [--repeat 3] [--prices ../shared/data/prices]
+    .venv/bin/python benchmarks/bench_run.py --smoke   # one short run without tear sheets (the tests run it)
 
 Imports the shared CSVs into a temporary cache with `infrabt data import`, then times `infrabt run --offline`
 as a user would start it, each run in a fresh process: the first run (cold: bytecode, font cache, OS file
@@ -83,6 +84,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="warm runs (default 3)")
     parser.add_argument("--prices", type=Path, default=ROOT.parent / "shared" / "data" / "prices")
+    parser.add_argument(
+        "--smoke", action="store_true", help="one short run, to prove the benchmark still works"
+    )
     args = parser.parse_args()
     if not args.prices.is_dir():
         raise SystemExit(f"no price CSVs at {args.prices}; pass --prices DIR")
@@ -96,19 +100,29 @@ def main() -> None:
         print(f"imported {args.prices} in {time.perf_counter() - started:.1f} s", flush=True)
 
         run = [*INFRABT, "run", "--offline", "--out", str(Path(tmp) / "out")]
-        rows = [("first run", measure(run, env))]
-        sheets = len(list((Path(tmp) / "out" / "tearsheets").glob("*.html")))
-        rows += [(f"warm run {n + 1}", measure(run, env)) for n in range(args.repeat)]
-        fresh = [*INFRABT, "run", "--offline", "--out", str(Path(tmp) / "fresh")]
-        rows.append(("warm, new --out", measure(fresh, env)))
-        rows.append(("warm, --no-tearsheets", measure([*fresh, "--no-tearsheets"], env)))
-        sheet = sheet_cost(Path(tmp) / "out" / "returns.csv", Path(tmp) / "sheets", args.repeat)
-        analysis = [analysis_cpu(env) for _ in range(2)]
+        if args.smoke:
+            rows = [
+                (
+                    "smoke: 2025 on, --no-tearsheets",
+                    measure([*run, "--start", "2025-01-01", "--no-tearsheets"], env),
+                )
+            ]
+        else:
+            rows = [("first run", measure(run, env))]
+            sheets = len(list((Path(tmp) / "out" / "tearsheets").glob("*.html")))
+            rows += [(f"warm run {n + 1}", measure(run, env)) for n in range(args.repeat)]
+            fresh = [*INFRABT, "run", "--offline", "--out", str(Path(tmp) / "fresh")]
+            rows.append(("warm, new --out", measure(fresh, env)))
+            rows.append(("warm, --no-tearsheets", measure([*fresh, "--no-tearsheets"], env)))
+            sheet = sheet_cost(Path(tmp) / "out" / "returns.csv", Path(tmp) / "sheets", args.repeat)
+            analysis = [analysis_cpu(env) for _ in range(2)]
 
     print(f"cores: {os.cpu_count()}, load average before the runs: {load} (other work skews every number)")
-    print(f"{'':24} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
+    print(f"{'':32} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
     for label, row in rows:
-        print(f"{label:24} {row['wall']:8.1f} {row['cpu']:8.1f} {row['peak_mb']:8.0f}")
+        print(f"{label:32} {row['wall']:8.1f} {row['cpu']:8.1f} {row['peak_mb']:8.0f}")
+    if args.smoke:
+        return
     warm = statistics.median(row["wall"] for label, row in rows if label.startswith("warm run"))
     walls = dict(rows)
     drawn = walls["warm, new --out"]["wall"]

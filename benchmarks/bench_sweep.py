@@ -1,19 +1,23 @@
-"""Sweep throughput and memory: fast path, vectorbt, bt, and the closed-form ceiling. Numbers printed only.
+"""Sweep throughput and memory: dynamic grids (batched vs per variant), fixed weights against the closed
+form, vectorbt and bt. Numbers printed only; every run in a fresh process on the shared CSVs (imported into a
+temporary cache through the product's own `infrabt data import`).
 
-    .venv/bin/python benchmarks/bench_sweep.py [--sizes 1000 10000 100000] [--workers 2] [--bt-sample 20]
+    .venv/bin/python benchmarks/bench_sweep.py [--sizes 10000 100000 1000000] [--workers 2]
+    .venv/bin/python benchmarks/bench_sweep.py --smoke   # every part at a tiny size (the tests run it)
 
-The portfolios: random fixed weights (Dirichlet, seed 7) over the rails universe (miners + gpu_datacenter +
-tokenization, 32 tickers), rebalanced monthly, 2018-01-01 to the end of the shared data, on the shared CSVs
-(imported into a temporary cache through the product's own `infrabt data import`).
+Two clocks, labelled on every line:
+- "CLI": `python -m infrabt sweep SPEC --out DIR --offline` as a user runs it: wall time of the whole command
+  (interpreter start, imports, prices, sweep, overfitting, results, sweep.html).
+- "run_sweep": the `run_sweep` call alone in a fresh process, timed after the imports (what the sweep costs).
+Peak memory = the largest sum of resident sets over the process and its workers (sampled every 50 ms; forked
+workers share pages, so it is an upper bound).
 
-1. End to end: `run_sweep` (default costs, metrics, crisis windows, parquet) for each size, each in a fresh
-   process; wall time, variants per second, and peak memory = the largest sum of resident sets over the sweep
-   process and its workers (sampled every 50 ms).
-2. The same end to end through vectorbt (``method="vectorbt"``, engine.simulate) for the smallest size.
-3. Simulation only, one core, best of 5: the fast path with and without costs, and the closed-form
-   ceiling (zero costs: growth within a period is relative prices times weights), for 10,000 variants.
-4. bt (pmorissette/bt) on a sample: the same target weights on the same trade dates, zero costs; the largest
-   difference to the fast path and to vectorbt, and bt's variants per second.
+1. Dynamic grids (the shipped rules): batched path end to end (CLI and run_sweep), and the per-variant path
+   (every variant's weights rebuilt in pandas, as before batching) on the first variants of the same grid.
+2. Random fixed weights (Dirichlet, seed 7, rails universe: 32 tickers, monthly): CLI and run_sweep at each
+   size, beside the closed-form ceiling for the same number of portfolios (zero costs, one core, in chunks).
+3. Simulation only, one core, best of 5: the fast path and the closed-form ceiling, 10,000 variants.
+4. vectorbt (``--engine vectorbt``) end to end, and bt on a sample: the same weights, zero costs.
 """
 
 import argparse
@@ -27,95 +31,163 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
-sys.path.insert(0, str(ROOT))
-SPEC = {
-    "name": "bench_rails_random",
-    "start": "2018-01-01",
-    "random": {"assets": ["miners", "gpu_datacenter", "tokenization"], "count": 0, "seed": 7},
+START = "2018-01-01"
+RANDOM = {"assets": ["miners", "gpu_datacenter", "tokenization"], "seed": 7}
+
+
+def span(start: float, stop: float, step: float) -> dict:
+    return {"start": start, "stop": stop, "step": step}
+
+
+REBALANCES = ["weekly", "monthly", "quarterly"]
+# name: (strategy, grid); the first is the grid the issue measured at ~15 variants/s
+DYNAMIC = {
+    "rails_inverse_vol lookback x btc_share x rebalance": (
+        "rails_inverse_vol",
+        {"lookback": span(21, 252, 7), "btc_share": span(0.0, 0.5, 0.05), "rebalance": REBALANCES},
+    ),
+    "rails_inverse_vol, every lookback 21..252": (
+        "rails_inverse_vol",
+        {"lookback": span(21, 252, 1), "btc_share": span(0.0, 0.5, 0.05), "rebalance": REBALANCES},
+    ),
+    "btc_trend lookback x btc_share": (
+        "btc_trend",
+        {"lookback": span(20, 519, 1), "btc_share": [0.0, 0.25, 0.5, 0.75]},
+    ),
+    "btc_corr_switch lookback x threshold": (
+        "btc_corr_switch",
+        {"lookback": span(10, 259, 1), "threshold": span(-0.5, 0.5, 0.05)},
+    ),
+    "infra_thesis (blend) btc_share x rebalance": (
+        "infra_thesis",
+        {"btc_share": span(0.0, 1.0, 0.002), "rebalance": REBALANCES},
+    ),
 }
+SMOKE_GRID = {"lookback": [21, 42], "btc_share": [0.0, 0.2], "rebalance": ["monthly"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--vectorbt-size", type=int, default=1_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--per-variant-sample", type=int, default=200)
+    parser.add_argument("--vectorbt-size", type=int, default=500)
     parser.add_argument("--bt-sample", type=int, default=20)
     parser.add_argument("--prices", type=Path, default=ROOT.parent / "shared" / "data" / "prices")
-    parser.add_argument("--one", nargs=3, metavar=("SIZE", "METHOD", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--smoke", action="store_true", help="every part once at a tiny size; no numbers to keep"
+    )
+    parser.add_argument(
+        "--parts", type=int, nargs="+", default=[1, 2, 3, 4], help="which numbered parts to run"
+    )
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # a JSON job, run in this (fresh) process
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(int(args.one[0]), args.one[1], int(args.one[2]))))
+        print(json.dumps(run_one(json.loads(args.one))))
         return
+    if args.smoke:
+        args.sizes, args.per_variant_sample, args.vectorbt_size, args.bt_sample = [40], 4, 8, 2
+    if not args.prices.is_dir():
+        raise SystemExit(f"no price CSVs at {args.prices}; pass --prices DIR")
 
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as scratch:
         env = {**os.environ, "INFRABT_DATA_DIR": f"{scratch}/data", "INFRABT_OFFLINE": "1"}
-        subprocess.run(
-            [sys.executable, "-m", "infrabt", "data", "import", str(args.prices)],
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
+        subprocess.run([sys.executable, "-m", "infrabt", "data", "import", str(args.prices)],
+                       env=env, check=True, capture_output=True)  # fmt: skip
         os.environ.update(env)
-        print(f"machine: {machine()}")
-        print(
-            f"data: {args.prices} (imported); rails universe (32 tickers), monthly fixed weights, 2018 on\n"
-        )
-        end_to_end = end_to_end_runs(args, env, scratch)
-        sim = simulation_only(10_000)
-        parity = bt_parity(args.bt_sample)
-
-        print("\n4. against bt (throughput ratios)")
-        fast_size = 10_000 if ("fast", 10_000) in end_to_end else args.sizes[0]
-        fast_rate = fast_size / end_to_end[("fast", fast_size)]["seconds"]
-        vbt_rate = args.vectorbt_size / end_to_end[("vectorbt", args.vectorbt_size)]["seconds"]
-        sim_rate = 10_000 / sim["fast path, default costs"]
-        for label, rate in (
-            (f"fast, end to end ({fast_size:,} variants, {args.workers} workers)", fast_rate),
-            (f"vectorbt, end to end ({args.vectorbt_size:,} variants)", vbt_rate),
-            ("fast, simulation only, one core", sim_rate),
-        ):
-            print(f"  {label:52s} {rate / parity['bt_rate']:10,.0f}x bt")
+        bench = Bench(args, env, Path(scratch))
+        print(f"machine: {machine()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print(f"data: {args.prices} (imported), {START} to the end of the data, default costs\n")
+        parts = {1: bench.dynamic, 2: bench.fixed, 3: lambda: simulation_only(40 if args.smoke else 10_000),
+                 4: bench.vectorbt_and_bt}  # fmt: skip
+        for number in args.parts:
+            parts[number]()
 
 
-def end_to_end_runs(args, env: dict, scratch: str) -> dict:
-    print("1/2. end to end (run_sweep: simulation, metrics, crisis windows, parquet), a fresh process each")
-    runs = [("fast", size) for size in args.sizes] + [("vectorbt", args.vectorbt_size)]
-    results = {}
-    for method, size in runs:
-        result = measured_run(size, method, args.workers, env, scratch)
-        results[(method, size)] = result
-        rate = size / result["seconds"]
-        print(
-            f"  {method:8s} {size:>7,} variants {result['seconds']:7.1f} s {rate:8,.0f} variants/s  "
-            f"peak RSS {result['peak_mb']:,.0f} MB ({args.workers} workers, {result['chunks']} chunks)"
-        )
-    return results
+class Bench:
+    def __init__(self, args, env: dict, scratch: Path) -> None:
+        self.args, self.env, self.scratch, self.count = args, env, scratch, 0
+
+    def run(self, job: dict) -> dict:
+        """One job in a fresh process (``--one``); its process tree's peak memory sampled alongside."""
+        self.count += 1
+        job = {**job, "out": str(self.scratch / f"out-{self.count}"), "workers": self.args.workers}
+        if job["kind"] == "cli":
+            spec = self.scratch / f"spec-{self.count}.toml"
+            spec.write_text(toml(job["spec"]))
+            job["spec_path"] = str(spec)
+        return measured([sys.executable, __file__, "--one", json.dumps(job)], self.env)
+
+    def dynamic(self) -> None:
+        print("1. dynamic grids: batched path end to end, and the per-variant path on the first variants")
+        grids = {"smoke": ("rails_inverse_vol", SMOKE_GRID)} if self.args.smoke else DYNAMIC
+        for name, (strategy, grid) in grids.items():
+            spec = {"name": "bench_dynamic", "strategy": strategy, "start": START, "grid": grid}
+            cli = self.run({"kind": "cli", "spec": spec})
+            inside = self.run({"kind": "run_sweep", "spec": spec})
+            sample = min(self.args.per_variant_sample, inside["variants"])
+            slow = self.run({"kind": "run_sweep", "spec": spec, "limit": sample, "per_variant": True})
+            print(f"  {name}: {inside['variants']:,} variants")
+            line("CLI, batched", cli)
+            line("run_sweep, batched", inside)
+            line(f"run_sweep, per-variant path, first {sample}", slow)
+            ratio = rate(inside) / rate(slow)
+            print(f"    batched / per-variant (run_sweep, variants/s): {ratio:,.0f}x")
+
+    def fixed(self) -> None:
+        print("\n2. random fixed weights vs the closed-form ceiling (zero costs, one core, same portfolios)")
+        for size in self.args.sizes:
+            spec = {"name": "bench_random", "start": START, "random": {**RANDOM, "count": size}}
+            cli = self.run({"kind": "cli", "spec": spec})
+            inside = self.run({"kind": "run_sweep", "spec": spec})
+            ceiling = self.run({"kind": "ceiling", "count": size})
+            print(f"  {size:,} variants; closed form {ceiling['seconds']:.1f} s ({rate(ceiling):,.0f}/s)")
+            line("CLI", cli, f"{cli['seconds'] / ceiling['seconds']:.1f}x the closed form")
+            line("run_sweep", inside, f"{inside['seconds'] / ceiling['seconds']:.1f}x the closed form")
+            print(f"    sweep.html {cli['report_mb']:.1f} MB")
+
+    def vectorbt_and_bt(self) -> None:
+        size = self.args.vectorbt_size
+        spec = {"name": "bench_random", "start": START, "random": {**RANDOM, "count": size}}
+        fast = self.run({"kind": "run_sweep", "spec": spec})
+        slow = self.run({"kind": "run_sweep", "spec": spec, "method": "vectorbt"})
+        print(f"\n4. vectorbt end to end, {size:,} random portfolios")
+        line("run_sweep, fast path", fast)
+        line("run_sweep, --engine vectorbt", slow, f"fast path {rate(fast) / rate(slow):,.0f}x faster")
+        bt_parity(self.args.bt_sample)
 
 
-def machine() -> str:
-    import platform
-
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GB RAM, {platform.system()} {platform.release()}, "
-        + (f"Python {platform.python_version()}")
+def line(label: str, result: dict, extra: str = "") -> None:
+    print(
+        f"    {label:44s} {result['seconds']:7.2f} s {rate(result):9,.0f} variants/s "
+        f"peak {result['peak_mb']:6,.0f} MB" + (f"  {extra}" if extra else "")
     )
 
 
-def measured_run(size: int, method: str, workers: int, env: dict, scratch: str) -> dict:
-    """One sweep in a fresh process; its tree's resident memory sampled every 50 ms."""
+def rate(result: dict) -> float:
+    return result["variants"] / max(result["seconds"], 1e-9)
+
+
+def toml(spec: dict) -> str:
+    """The few shapes a benchmark spec has, as TOML (no writer in the standard library)."""
+
+    def value(v) -> str:
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        return json.dumps(v)
+
+    lines = [f"{k} = {value(v)}" for k, v in spec.items() if not isinstance(v, dict)]
+    for table in ("grid", "random"):
+        if table in spec:
+            lines += [f"[{table}]", *(f"{k} = {value(v)}" for k, v in spec[table].items())]
+    return "\n".join(lines) + "\n"
+
+
+def measured(command: list[str], env: dict) -> dict:
+    """Run ``command``; its last stdout line is a JSON result, to which the tree's peak memory is added."""
     import psutil
 
-    command = [sys.executable, __file__, "--one", str(size), method, str(workers)]
-    child = subprocess.Popen(command, env={**env, "BENCH_OUT": f"{scratch}/{method}-{size}"},
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent, peak = psutil.Process(child.pid), 0
     while child.poll() is None:
         try:
@@ -124,56 +196,90 @@ def measured_run(size: int, method: str, workers: int, env: dict, scratch: str) 
         except psutil.Error:
             pass
         time.sleep(0.05)
-    output = child.stdout.read()
+    output, errors = child.communicate()
     if child.returncode != 0:
-        raise SystemExit(f"the {method} run of {size} variants failed (exit {child.returncode})")
-    result = json.loads(output.strip().splitlines()[-1])
-    return {**result, "peak_mb": peak / 2**20}
+        raise SystemExit(f"{' '.join(command[:3])} ... failed (exit {child.returncode}):\n{errors[-3000:]}")
+    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": peak / 2**20}
 
 
-def run_one(size: int, method: str, workers: int) -> dict:
+def run_one(job: dict) -> dict:
+    """A job in this process: the CLI (timed from outside, imports included), run_sweep, or the ceiling."""
+    if job["kind"] == "cli":
+        started = time.perf_counter()
+        infrabt = [sys.executable, "-m", "infrabt", "sweep", job["spec_path"], "--out", job["out"]]
+        command = [*infrabt, "--offline", "--workers", str(job["workers"])]
+        subprocess.run(command, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        info = json.loads((Path(job["out"]) / "sweep.json").read_text())
+        report = (Path(job["out"]) / "sweep.html").stat().st_size / 2**20
+        return {"seconds": seconds, "variants": info["variants"], "report_mb": report}
+    if job["kind"] == "ceiling":
+        return {"seconds": ceiling_seconds(job["count"]), "variants": job["count"]}
     from infrabt.engine.sweeps.sweep import run_sweep
 
-    spec = {**SPEC, "random": {**SPEC["random"], "count": size}}
+    if job.get("per_variant"):  # the path every grid took before batching: one variant at a time in pandas
+        import infrabt.engine.sweeps.orders
+
+        infrabt.engine.sweeps.orders.batchable = lambda strategy: False
     started = time.perf_counter()
-    result = run_sweep(spec, os.environ["BENCH_OUT"], workers=workers, method=method, report=False)
-    return {"seconds": time.perf_counter() - started, "chunks": result.chunks_computed}
+    result = run_sweep(job["spec"], job["out"], workers=job["workers"], method=job.get("method", "fast"),
+                       limit=job.get("limit"), report=False)  # fmt: skip
+    return {"seconds": time.perf_counter() - started, "variants": result.n_variants}
 
 
-def panel():
-    """The shared prices, orders template and weights the simulation-only and bt parts use."""
+def machine() -> str:
+    import platform
 
+    cpu = "unknown CPU"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def panel(count: int):
+    """The shared prices on the backtest days and the stacked orders of the first ``count`` random portfolios
+    (the random sweep's own template and vectorized Fixed rule)."""
+    from infrabt.engine.sweeps.evaluate import SweepTask
+    from infrabt.engine.sweeps.orders import random_block
     from infrabt.engine.sweeps.spec import spec_from_dict
     from infrabt.engine.sweeps.sweep import expand, load_panel, random_template
 
-    spec = spec_from_dict({**SPEC, "random": {**SPEC["random"], "count": 10_000}})
-    base, variants = expand(spec)
-    prices, days, _ = load_panel(spec, base, variants, offline=True)
-    template = random_template(base, prices, days)
-    return prices, days, base, template, variants
+    spec = spec_from_dict({"name": "bench", "start": START, "random": {**RANDOM, "count": count}})
+    base, variants, checked = expand(spec)
+    prices, days, _ = load_panel(spec, checked, offline=True)
+    task = SweepTask(prices=prices, days=days, base=base, periods_per_year=252,
+                     random_template=random_template(base, prices, days))  # fmt: skip
+    return prices.loc[days], random_block(task, variants)
 
 
-def orders_block(count: int):
-    """Prices on the backtest days and the stacked orders of the first ``count`` portfolios."""
-    from infrabt.engine.sweeps.evaluate import SweepTask, random_block
-
-    prices, days, base, template, variants = panel()
-    task = SweepTask(prices=prices, days=days, base=base, periods_per_year=252, random_template=template)
-    return prices.loc[days], random_block(task, variants.iloc[:count])
+def ceiling_seconds(count: int, chunk: int = 10_000) -> float:
+    """The closed form for ``count`` portfolios, one core, in chunks of ``chunk`` (bounded memory)."""
+    prices, block = panel(min(count, chunk))
+    close, trade_rows = prices.to_numpy(), prices.index.get_indexer(block.dates)
+    started = time.perf_counter()
+    for start in range(0, count, chunk):
+        weights = block.weights[:, : min(chunk, count - start)]
+        closed_form_ceiling(close, trade_rows, weights)
+    return time.perf_counter() - started
 
 
 def simulation_only(count: int) -> dict[str, float]:
     """Seconds to simulate ``count`` portfolios here: the fast path (two cost settings) and the ceiling."""
-    import numpy as np
     from infrabt.engine.result import Costs
     from infrabt.engine.sweeps.fast import simulate_values
 
-    prices, block = orders_block(count)
+    prices, block = panel(count)
     close, trade_rows = prices.to_numpy(), prices.index.get_indexer(block.dates)
     runs = {
         "fast path, zero costs": lambda: simulate_values(prices, block, Costs(0.0, 0.0)),
         "fast path, default costs": lambda: simulate_values(prices, block, Costs()),
-        "closed-form ceiling (zero costs)": lambda: closed_form_ceiling(close, trade_rows, block.weights, np),
+        "closed-form ceiling (zero costs)": lambda: closed_form_ceiling(close, trade_rows, block.weights),
     }
     timings = {name: best_of(REPEATS, run) for name, run in runs.items()}
     print(f"\n3. simulation only, one core, {count:,} variants (no metrics; best of {REPEATS})")
@@ -194,12 +300,13 @@ def best_of(repeats: int, run) -> float:
     return min(timings)
 
 
-def closed_form_ceiling(close, trade_rows, weights, np):
+def closed_form_ceiling(close, trade_rows, weights):
     """Fixed-weight portfolios rebalanced on ``trade_rows``, zero costs: one matrix product per period.
 
     Within a period the value is the value at its start times (weights . relative prices), nothing else: no
     orders, no cash, no costs. The fast path cannot beat this; it is the limit line.
     """
+    import numpy as np
     from infrabt.engine.sweeps.fast import single_threaded_blas
 
     n_days, n_variants = close.shape[0], weights.shape[1]
@@ -218,7 +325,7 @@ def closed_form_ceiling(close, trade_rows, weights, np):
     return values
 
 
-def bt_parity(sample: int) -> dict:
+def bt_parity(sample: int) -> None:
     """bt runs our target weights on our trade dates; values compared with the fast path and vectorbt."""
     import bt
     import numpy as np
@@ -226,7 +333,7 @@ def bt_parity(sample: int) -> dict:
     from infrabt.engine.simulate import simulate
     from infrabt.engine.sweeps.fast import OrderBlock, simulate_values
 
-    prices, block = orders_block(sample)
+    prices, block = panel(sample)
     ids = [f"v{i}" for i in range(sample)]
     orders = block.to_orders(ids)
     costs = Costs(fees=0.0, slippage=0.0)
@@ -263,13 +370,11 @@ def bt_parity(sample: int) -> dict:
     def relative(a, b):
         return float(np.nanmax(np.abs(a / b - 1)))
 
-    print(f"\nbt {bt.__version__} on {sample} of the same portfolios, zero costs")
-    print(f"  bt: {seconds:.1f} s = {sample / seconds:.2f} variants/s")
+    print(f"  bt {bt.__version__}, {sample} of the same portfolios, zero costs: {sample / seconds:.2f} per s")
     print(
         f"  max |relative value difference|: bt vs fast {relative(bt_values, fast):.1e}, "
         f"bt vs vectorbt {relative(bt_values, vectorbt):.1e}, fast vs vectorbt {relative(fast, vectorbt):.1e}"
     )
-    return {"bt_rate": sample / seconds}
 
 
 if __name__ == "__main__":

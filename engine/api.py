@@ -3,7 +3,6 @@
 The command line (``infrabt run``) is a thin wrapper over ``run`` and ``write_csvs``.
 """
 
-import math
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -111,9 +110,10 @@ def choose_calendar(strategies: list, calendar: str | None) -> str:
 
 
 def warmup(strategies: list) -> pd.Timedelta:
-    """Calendar days of history to load before ``start`` so the longest lookback is filled on day one."""
-    sessions = max(s.lookback for s in strategies)
-    return pd.Timedelta(days=math.ceil(sessions * 1.5) + 14)  # 252 sessions ~ 365 days; +2 weeks of holidays
+    """Calendar days of history to load before ``start`` so the longest lookback is filled on day one: a
+    session count n needs ~1.5 n days (252 sessions ~ 365 days), a duration its days; both +2 weeks of
+    holidays (``strategies.windows.history_days``)."""
+    return pd.Timedelta(days=max(s.warmup_days for s in strategies))
 
 
 STALE_SESSIONS = 30

@@ -4,20 +4,25 @@ Every backtest and every sweep goes through ``simulate``: one place where orders
 (a strategy, or one parameter set of a sweep) is a group of columns ``(variant, ticker)`` sharing one cash
 account; all variants run in a single ``Portfolio.from_orders`` call on vectorbt's Rust engine (no numba
 compile). Orders are target percentages of the group's value, filled at the close of their row (the caller
-has already lagged each decision by one day: see ``engine.backtest``).
+has already lagged each decision by one day: see ``engine.backtest``). vectorbt is imported on the first
+simulation, so commands that never simulate with it (a fast sweep, ``infrabt data``) do not pay for it.
 """
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import vectorbt as vbt
 from infrabt.data.errors import StrategyError
 from infrabt.engine.result import Costs
+
+if TYPE_CHECKING:
+    import vectorbt as vbt
 
 VARIANT_LEVEL = "variant"
 TICKER_LEVEL = "ticker"
 
 
-def simulate(prices: pd.DataFrame, orders: dict[str, pd.DataFrame], costs: Costs) -> vbt.Portfolio:
+def simulate(prices: pd.DataFrame, orders: dict[str, pd.DataFrame], costs: Costs) -> "vbt.Portfolio":
     """Simulate every variant's orders against ``prices`` in one vectorbt call.
 
     prices: dates x tickers closes. NaN = the asset does not trade that day (before listing, after
@@ -34,6 +39,8 @@ def simulate(prices: pd.DataFrame, orders: dict[str, pd.DataFrame], costs: Costs
     """
     if not orders:
         raise StrategyError("nothing to simulate: no variant has orders")
+    import vectorbt as vbt  # here, not at the top: it brings numba, scipy and quantstats (~6 s of CPU)
+
     close, size = _tile(prices, orders)
     return vbt.Portfolio.from_orders(
         close,

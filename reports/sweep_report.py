@@ -1,11 +1,15 @@
 """DIR/sweep.html: what a parameter sweep found, and how much of it is luck.
 
-The page leads with how many variants were tried and the whole distribution (the best of 10,000 random
-portfolios looks good by construction), then a heatmap of two parameters, a line per parameter, the
-volatility vs return cloud coloured by Sharpe, the top variants with in- and out-of-sample columns,
-walk-forward folds, and links to tear sheets of the top few. Offline: plotly.js is written once beside the
-page (no CDN); every name reaches the page through Jinja's autoescape or ``reports.dashboard.safe_json``.
-It only reads the sweep's results: nothing is recomputed here.
+The page leads with what the sweep's luck costs (deflated Sharpe ratio, PBO, and a one-line verdict: the best
+of 10,000 random portfolios looks good by construction) and the whole distribution, then a heatmap of two
+parameters, a line per parameter, the volatility vs return cloud coloured by Sharpe, the top variants with in-
+and out-of-sample columns, walk-forward folds, and links to tear sheets of the top few.
+
+Offline and self-contained: plotly.js is inlined, the same rule as the dashboard (``reports.dashboard``). The
+page stays small at any sweep size: histograms are binned here, a cloud of up to ``SVG_POINTS`` points is
+drawn as SVG, up to ``DENSITY_POINTS`` with WebGL, and beyond that as a density (2-D histogram) with the top
+variants drawn on top. Every name reaches the page through Jinja's autoescape or
+``reports.dashboard.safe_json``. It only reads the sweep's results: nothing is recomputed here.
 """
 
 from pathlib import Path
@@ -15,11 +19,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from infrabt.data.files import write_text
 
-# the dashboard's Jinja environment: same templates folder, autoescape, and the `fmt` filter
-from infrabt.reports.dashboard import _environment, safe_json
+# the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
+from infrabt.reports.dashboard import _environment, _plotly_js, safe_json
+from markupsafe import Markup
 
-PLOTLY_FILE = "plotly.min.js"
+OLD_PLOTLY_FILE = "plotly.min.js"  # written beside the page by earlier versions; now inlined
 TOP_N = 20
+SVG_POINTS = 5_000  # below: SVG markers (no WebGL context, no software-rendering warnings)
+DENSITY_POINTS = 30_000  # above: a 2-D histogram and the top variants, so the page stays a few MB
+DENSITY_BINS = 80
+TOP_POINTS = 200
 SELECTABLE = {"sharpe": "Sharpe", "cagr": "CAGR", "max_drawdown": "Max drawdown"}
 TABLE_COLUMNS = {
     # column: (label, format)
@@ -35,7 +44,14 @@ TABLE_COLUMNS = {
     "oos_cagr": ("CAGR out", "pct"),
     "oos_max_drawdown": ("Max DD out", "pct"),
 }
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "height": 430}
+# legends below the plot (never clipped at phone width); the toolbar upright at the right, clear of the menus
+_LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+    "height": 430,
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+    "modebar": {"orientation": "v"},
+}
 
 
 def write_sweep_report(
@@ -47,7 +63,7 @@ def write_sweep_report(
     sheet (against ``benchmark``), usually the top few by ``result.rank_by``.
     """
     out = Path(result.out_dir)
-    write_plotly_js(out)
+    (out / OLD_PLOTLY_FILE).unlink(missing_ok=True)
     tearsheets, tearsheet_errors = write_tearsheets(result, top_returns, benchmark, out)
     results = result.results
     params = [c for c in result.param_columns if c in results.columns]
@@ -61,22 +77,12 @@ def write_sweep_report(
         "folds": walk_forward_rows(result),
         "crises": crisis_rows(result),
         "tearsheet_errors": tearsheet_errors,
+        "overfitting": result.overfitting.to_dict() if result.overfitting else None,
     }
     figures = {name: safe_json(fig.to_json()) for name, fig in figures_for(result, params).items()}
-    html = (
-        _environment().get_template("sweep.html.j2").render(page=page, figures=figures, plotly_js=PLOTLY_FILE)
-    )
+    template = _environment().get_template("sweep.html.j2")
+    html = template.render(page=page, figures=figures, plotly_js=Markup(_plotly_js()))
     return write_text(out / "sweep.html", html)
-
-
-def write_plotly_js(out: Path) -> None:
-    """plotly.js once beside the page (4.6 MB), rewritten only when the installed plotly differs."""
-    from plotly.offline import get_plotlyjs
-
-    code = get_plotlyjs()
-    path = out / PLOTLY_FILE
-    if not path.is_file() or path.stat().st_size != len(code.encode()):
-        write_text(path, code)
 
 
 def write_tearsheets(result, top_returns, benchmark, out: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -208,6 +214,9 @@ def figures_for(result, params: list[str]) -> dict[str, go.Figure]:
     results = result.results
     shown = shown_params(params)
     figures = {"distribution": distribution_figure(results, result.split is not None)}
+    if result.cscv is not None:
+        figures["logits"] = logit_figure(result.cscv)
+        figures["degradation"] = degradation_figure(result.cscv, result.periods_per_year)
     if len(shown) >= 2:
         figures["heatmap"] = heatmap_figure(results, shown[0], shown[1])
     if shown:
@@ -226,10 +235,40 @@ def distribution_figure(results: pd.DataFrame, has_split: bool) -> go.Figure:
     columns = [("sharpe", "whole period")]
     if has_split:
         columns += [("is_sharpe", "in-sample"), ("oos_sharpe", "out-of-sample")]
+    values = {c: results[c].to_numpy(dtype=float) for c, _ in columns}
+    finite = np.concatenate([v[np.isfinite(v)] for v in values.values()])
+    edges = np.histogram_bin_edges(finite, bins=60) if len(finite) else np.linspace(-1, 1, 61)
     for column, label in columns:
-        fig.add_histogram(x=_clean(results[column]), name=label, opacity=0.6, nbinsx=60)
+        _add_bars(fig, values[column], edges, label)
     fig.update_layout(barmode="overlay", xaxis_title="Sharpe ratio", yaxis_title="variants", **_LAYOUT)
     return fig
+
+
+def logit_figure(split) -> go.Figure:
+    """CSCV: the in-sample winner's out-of-sample rank (logit) per split; left of 0 = below the median."""
+    fig = go.Figure()
+    _add_bars(fig, split.logits, np.histogram_bin_edges(split.logits, bins=40), "splits")
+    fig.add_vline(x=0, line_dash="dash", line_color="#c0392b")
+    title = "in-sample winner's rank out of sample (logit)"
+    fig.update_layout(xaxis_title=title, yaxis_title="splits", showlegend=False, **_LAYOUT)
+    return fig
+
+
+def degradation_figure(split, periods_per_year: int) -> go.Figure:
+    """Per CSCV split, the in-sample winner's Sharpe in and out of sample: a downward cloud is overfitting."""
+    scale = np.sqrt(periods_per_year)
+    frame = pd.DataFrame({"in": split.is_sharpe * scale, "out": split.oos_sharpe * scale})
+    marker = {"size": 4, "opacity": 0.5}
+    fig = points_figure(frame, "in", "out", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"), rank_by="in")
+    fig.update_layout(xaxis_title="winner's Sharpe in sample", yaxis_title="its Sharpe out of sample")
+    return fig
+
+
+def _add_bars(fig: go.Figure, values: np.ndarray, edges: np.ndarray, name: str) -> None:
+    """A histogram binned here: the page carries the counts, not every variant's value."""
+    counts, _ = np.histogram(values[np.isfinite(values)], bins=edges)
+    fig.add_bar(x=_clean((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), width=float(edges[1] - edges[0]),
+                name=name, opacity=0.6)  # fmt: skip
 
 
 def heatmap_figure(results: pd.DataFrame, x: str, y: str) -> go.Figure:
@@ -302,7 +341,7 @@ def cloud_figure(results: pd.DataFrame) -> go.Figure:
         "size": 5 if len(results) < 2000 else 3,
         "opacity": 0.8,
     }
-    fig = _variant_scatter(results, "volatility", "cagr", marker, ("volatility %{x:.1%}", "CAGR %{y:.1%}"))
+    fig = points_figure(results, "volatility", "cagr", marker, ("volatility %{x:.1%}", "CAGR %{y:.1%}"))
     fig.update_layout(xaxis_title="volatility (annualized)", yaxis_title="CAGR")
     fig.update_xaxes(tickformat=".0%")
     fig.update_yaxes(tickformat=".0%")
@@ -312,26 +351,49 @@ def cloud_figure(results: pd.DataFrame) -> go.Figure:
 def overfit_figure(results: pd.DataFrame) -> go.Figure:
     """In-sample vs out-of-sample Sharpe per variant: a flat cloud means the in-sample ranking was luck."""
     marker = {"size": 4, "opacity": 0.6}
-    fig = _variant_scatter(results, "is_sharpe", "oos_sharpe", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"))
+    fig = points_figure(results, "is_sharpe", "oos_sharpe", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"))
     fig.update_layout(xaxis_title="Sharpe before the split", yaxis_title="Sharpe after the split")
     return fig
 
 
-def _variant_scatter(
-    results: pd.DataFrame, x: str, y: str, marker: dict, hover: tuple[str, str]
+def points_figure(
+    frame: pd.DataFrame, x: str, y: str, marker: dict, hover: tuple[str, str], rank_by: str = "sharpe"
 ) -> go.Figure:
-    """One point per variant, named on hover (WebGL, so 100,000 points stay responsive)."""
+    """One point per row, named on hover: SVG for a few thousand, WebGL for tens of thousands, and past that a
+    density of all rows (2-D histogram, binned here) under the top ``TOP_POINTS`` rows by ``rank_by``."""
     fig = go.Figure()
-    fig.add_scattergl(
-        x=_clean(results[x]),
-        y=_clean(results[y]),
-        mode="markers",
-        marker=marker,
-        text=[str(v) for v in results.index],
-        hovertemplate=f"%{{text}}<br>{hover[0]}<br>{hover[1]}<extra></extra>",
-    )
+    if len(frame) > DENSITY_POINTS:
+        _add_density(fig, frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float))
+        frame = frame.sort_values(rank_by, ascending=False, na_position="last").head(TOP_POINTS)
+        marker = {**marker, "color": "#c0392b", "colorscale": None, "colorbar": None, "size": 5}
+    points = {
+        "x": _clean(frame[x]),
+        "y": _clean(frame[y]),
+        "mode": "markers",
+        "marker": {k: v for k, v in marker.items() if v is not None},
+        "text": [str(v) for v in frame.index],
+        "hovertemplate": f"%{{text}}<br>{hover[0]}<br>{hover[1]}<extra></extra>",
+        "showlegend": False,
+    }
+    if len(frame) > SVG_POINTS:
+        fig.add_scattergl(**points)
+    else:
+        fig.add_scatter(**points)
     fig.update_layout(**_LAYOUT)
     return fig
+
+
+def _add_density(fig: go.Figure, x: np.ndarray, y: np.ndarray) -> None:
+    keep = np.isfinite(x) & np.isfinite(y)
+    counts, x_edges, y_edges = np.histogram2d(x[keep], y[keep], bins=DENSITY_BINS)
+    fig.add_heatmap(
+        x=_clean((x_edges[:-1] + x_edges[1:]) / 2),
+        y=_clean((y_edges[:-1] + y_edges[1:]) / 2),
+        z=_clean(np.where(counts.T > 0, counts.T, np.nan)),
+        colorscale="Blues",
+        colorbar={"title": "variants"},
+        hovertemplate="%{z:,.0f} variants<extra></extra>",
+    )
 
 
 def _metric_menu(n_metrics: int, per_metric: int = 1) -> dict:

@@ -17,6 +17,7 @@ from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.data.universe import resolve, ticker
 from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import schedule
+from infrabt.strategies.windows import history_days
 
 BTC = "BTC-USD"
 
@@ -84,9 +85,14 @@ class Strategy:
         return all(ticker(t).trades_weekends for t in self.tickers)
 
     @property
-    def lookback(self) -> int:
-        """The longest history any block needs before a decision (trading days)."""
-        return max(block.lookback for block in self._blocks())
+    def lookback(self) -> "int | str":
+        """The longest lookback of any block (sessions, or a duration such as "200D")."""
+        return max((block.lookback for block in self._blocks()), key=history_days)
+
+    @property
+    def warmup_days(self) -> int:
+        """Calendar days of prices to load before the start so every lookback is full on the first day."""
+        return max(block.warmup_days for block in self._blocks())
 
     @property
     def rule(self) -> str:
@@ -134,9 +140,7 @@ class Strategy:
         missing = [t for t in self.tickers if t not in prices.columns]
         if missing:
             raise StrategyError(f"{self.id}: no prices for {', '.join(missing)}")
-        own = prices[list(self.tickers)]
-        # closes up to t-1; an asset whose history ended (no price on t) is not live on t: it cannot be traded
-        known = own.shift(1).mask(own.isna() & own.ffill().notna())
+        known = known_closes(prices[list(self.tickers)])
         base = resolve(self.assets)
         weights = self.weighting(known[list(base)]).reindex(columns=list(self.tickers), fill_value=0.0)
         for overlay in self.overlays:
@@ -153,6 +157,12 @@ class Strategy:
 
     def _blocks(self) -> list[Block]:
         return [self.weighting, *self.overlays, self.rebalance]
+
+
+def known_closes(prices: pd.DataFrame) -> pd.DataFrame:
+    """What a decision on day t may see: closes up to t-1. An asset whose history ended (no price on t) is
+    not live on t: it cannot be traded."""
+    return prices.shift(1).mask(prices.isna() & prices.ffill().notna())
 
 
 def first_allocation_day(known: pd.DataFrame, start: Any = None) -> pd.Timestamp | None:

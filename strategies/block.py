@@ -4,26 +4,42 @@ import dataclasses
 from typing import Any, ClassVar
 
 from infrabt.data.errors import StrategyError
+from infrabt.strategies.windows import Lookback, history_days, span_days
 
 
 class Block:
     """A composable step (weighting, schedule, overlay): a frozen dataclass naming its sweepable fields.
 
     ``PARAMS`` lists the fields a sweep may vary; ``Strategy.params`` collects them from all blocks.
-    ``LIMITS`` bounds numeric fields (inclusive), checked on creation, so a sweep's ``with_params`` is too.
+    ``LIMITS`` bounds numeric fields (inclusive), checked on creation, so a sweep's ``with_params`` is too; a
+    ``lookback`` may also be a duration ("200D", ``strategies.windows``), bounded in calendar days.
     """
 
     PARAMS: ClassVar[tuple[str, ...]] = ()
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {}
-    lookback: int = 0  # days of history the block needs before its first decision (engine loads a warm-up)
+    # history the block needs before its first decision: sessions, or a duration (engine loads a warm-up)
+    lookback: Lookback = 0
+    batched: ClassVar[bool] = False  # a sweep may compute it once for every variant sharing its parameters
+
+    def batchable(self) -> bool:
+        """Whether a sweep may take the batched path (``strategies.batch``). Only a class that declares
+        ``batched = True`` itself: a user's subclass that changes how a block computes must say so again."""
+        return bool(vars(type(self)).get("batched", False))
 
     def __post_init__(self) -> None:
         for name, (low, high) in self.LIMITS.items():
             value = getattr(self, name)
+            if name == "lookback" and isinstance(value, str):
+                value = span_days(value)  # a bad duration raises here, named
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 block = type(self).__name__
                 bounds = f"[{low:g}, {high:g}]"
                 raise StrategyError(f"{block}: {name}={value!r} is outside {bounds}; pick a value inside it")
+
+    @property
+    def warmup_days(self) -> int:
+        """Calendar days of prices the block needs before its first decision."""
+        return history_days(self.lookback)
 
     def params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.PARAMS}

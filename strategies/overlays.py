@@ -10,51 +10,96 @@ from typing import ClassVar
 import pandas as pd
 from infrabt.strategies.base import BTC
 from infrabt.strategies.block import Block
+from infrabt.strategies.windows import Lookback, describe, rolling, when_full
+
+
+class MoveOverlay(Block):
+    """An overlay that moves ``asset``'s weight to ``fallback`` (None: cash) on days ``signal`` says out.
+
+    Splitting the signal from the move is what lets a sweep batch it: the signal depends only on the block's
+    parameters and the prices, so variants that share them share it (``strategies.batch``).
+    """
+
+    asset: str
+    fallback: str | None
+
+    def signal(self, known: pd.DataFrame) -> pd.Series:
+        """True on the days the asset is out (its weight moves to the fallback)."""
+        raise NotImplementedError
+
+    def __call__(self, weights: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+        return move_weight(weights, known, self.asset, self.fallback, out=self.signal(known))
+
+    @classmethod
+    def signals(cls, overlays: "list[MoveOverlay]", known: pd.DataFrame) -> list[pd.Series]:
+        """``signal`` for many parameter sets at once (distinct overlays); a rule whose parameters share work
+        overrides it."""
+        return [overlay.signal(known) for overlay in overlays]
 
 
 @dataclass(frozen=True)
-class TrendFilter(Block):
-    """Hold ``asset`` only while its close is above its ``lookback``-day average, else ``fallback`` or cash.
+class TrendFilter(MoveOverlay):
+    """Hold ``asset`` only while its close is above its ``lookback`` average, else ``fallback`` or cash.
 
-    ``lookback`` counts days of the calendar in use (NYSE sessions on the equity calendar).
+    ``lookback``: a count of days of the calendar in use (200: NYSE sessions on the equity calendar) or a
+    duration ("200D": calendar days, the same span on either calendar; ``strategies.windows``).
     """
 
     asset: str = BTC
-    lookback: int = 200
+    lookback: Lookback = 200
     fallback: str | None = None
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (1, 10_000)}
+    batched: ClassVar[bool] = True
 
-    def __call__(self, weights: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    def signal(self, known: pd.DataFrame) -> pd.Series:
         price = known[self.asset]
-        average = price.rolling(self.lookback, min_periods=self.lookback).mean()
-        return move_weight(weights, known, self.asset, self.fallback, out=~(price > average))
+        average = when_full(rolling(price, self.lookback).mean(), price, self.lookback)
+        return ~(price > average)
 
     def tickers(self) -> tuple[str, ...]:
         return (self.asset, self.fallback) if self.fallback else (self.asset,)
 
     def describe(self) -> str:
-        return f"{self.asset} only above its {self.lookback}-day average, else {self.fallback or 'cash'}"
+        average = f"{describe(self.lookback)} average"
+        return f"{self.asset} only above its {average}, else {self.fallback or 'cash'}"
 
 
 @dataclass(frozen=True)
-class CorrelationSwitch(Block):
-    """Hold ``asset`` while the ``lookback``-day correlation of its daily returns with ``reference`` is below
-    ``threshold``; otherwise hold ``fallback`` (None = cash) instead."""
+class CorrelationSwitch(MoveOverlay):
+    """Hold ``asset`` while the ``lookback`` correlation of its daily returns with ``reference`` is below
+    ``threshold``; otherwise hold ``fallback`` (None = cash) instead. ``lookback``: sessions or a duration."""
 
     asset: str = BTC
     reference: str = "SPY"
-    lookback: int = 63
+    lookback: Lookback = 63
     threshold: float = 0.3
     fallback: str | None = "GLD"
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback", "threshold")
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (2, 10_000), "threshold": (-1, 1)}
+    batched: ClassVar[bool] = True
 
-    def __call__(self, weights: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    def signal(self, known: pd.DataFrame) -> pd.Series:
+        return ~(self.correlation(known) < self.threshold)
+
+    @classmethod
+    def signals(cls, overlays: "list[CorrelationSwitch]", known: pd.DataFrame) -> list[pd.Series]:
+        """One rolling correlation per lookback, compared with every threshold swept beside it."""
+        correlations: dict[tuple, pd.Series] = {}
+        out = []
+        for overlay in overlays:
+            key = (overlay.asset, overlay.reference, overlay.lookback)
+            if key not in correlations:
+                correlations[key] = overlay.correlation(known)
+            out.append(~(correlations[key] < overlay.threshold))
+        return out
+
+    def correlation(self, known: pd.DataFrame) -> pd.Series:
+        """Rolling correlation of daily returns; its own step, so variants that differ only in ``threshold``
+        share it in a sweep."""
         returns = known[[self.asset, self.reference]].pct_change(fill_method=None)
-        window = returns[self.asset].rolling(self.lookback, min_periods=self.lookback)
-        correlation = window.corr(returns[self.reference])
-        return move_weight(weights, known, self.asset, self.fallback, out=~(correlation < self.threshold))
+        correlation = rolling(returns[self.asset], self.lookback).corr(returns[self.reference])
+        return when_full(correlation, returns, self.lookback)
 
     def tickers(self) -> tuple[str, ...]:
         extra = (self.fallback,) if self.fallback else ()
@@ -63,7 +108,7 @@ class CorrelationSwitch(Block):
     def describe(self) -> str:
         fallback = self.fallback or "cash"
         return (
-            f"{self.asset} while its {self.lookback}-day correlation to {self.reference} "
+            f"{self.asset} while its {describe(self.lookback)} correlation to {self.reference} "
             f"< {self.threshold:g}, else {fallback}"
         )
 

@@ -21,6 +21,7 @@ class Every(Block):
     """Rebalance to target on the first trading day of every period (daily, weekly, ... yearly)."""
 
     name: str = "monthly"
+    batched: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.name not in PERIODS:
@@ -44,6 +45,7 @@ class DriftBand(Block):
 
     tolerance: float = 0.05
     name: ClassVar[str] = "drift"
+    batched: ClassVar[bool] = True
     PARAMS: ClassVar[tuple[str, ...]] = ("tolerance",)
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"tolerance": (1e-6, 1)}
 

@@ -14,6 +14,7 @@ import pandas as pd
 from infrabt.data.universe import resolve
 from infrabt.strategies.base import live
 from infrabt.strategies.block import Block
+from infrabt.strategies.windows import Lookback, describe, rolling, when_full
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Fixed(Block):
 
     weights: Mapping[str, float] = field(default_factory=dict)
     PARAMS: ClassVar[tuple[str, ...]] = ("weights",)
+    batched: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", dict(self.weights))
@@ -45,6 +47,8 @@ class Fixed(Block):
 class EqualWeight(Block):
     """1/n in each of the n live assets."""
 
+    batched: ClassVar[bool] = True
+
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         present = live(known).astype(float)
         return present.div(present.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
@@ -55,23 +59,25 @@ class EqualWeight(Block):
 
 @dataclass(frozen=True)
 class InverseVolatility(Block):
-    """Weights proportional to 1 / (standard deviation of daily returns over ``lookback`` days).
+    """Weights proportional to 1 / (standard deviation of daily returns over ``lookback``).
 
-    An asset needs ``lookback`` returns before it gets a weight (a new listing waits for its history).
+    ``lookback``: sessions of the calendar, or a duration ("91D"). An asset needs a full window of returns
+    before it gets a weight (a new listing waits for its history).
     """
 
-    lookback: int = 63
+    lookback: Lookback = 63
     PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
     LIMITS: ClassVar[dict[str, tuple[float, float]]] = {"lookback": (2, 10_000)}
+    batched: ClassVar[bool] = True
 
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         returns = known.pct_change(fill_method=None)
-        volatility = returns.rolling(self.lookback, min_periods=self.lookback).std()
+        volatility = when_full(rolling(returns, self.lookback).std(), returns, self.lookback)
         inverse = (1.0 / volatility).where(live(known)).replace(np.inf, np.nan)
         return inverse.div(inverse.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
 
     def describe(self) -> str:
-        return f"inverse {self.lookback}-day volatility"
+        return f"inverse {describe(self.lookback)} volatility"
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,16 @@ class Blend(Block):
     shares: Mapping[str, float] = field(default_factory=dict)
     inside: Block = field(default_factory=EqualWeight)
     PARAMS: ClassVar[tuple[str, ...]] = ("shares",)
+    batched: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shares", dict(self.shares))
 
+    def batchable(self) -> bool:
+        return super().batchable() and self.inside.batchable()
+
     @property
-    def lookback(self) -> int:
+    def lookback(self) -> Lookback:
         """The inner weighting's history need (e.g. inverse volatility inside each sleeve)."""
         return self.inside.lookback
 

@@ -56,10 +56,11 @@ class OrderBlock:
         """The same orders as ``engine.simulate`` takes them: one frame (trade dates x tickers) per
         variant."""
         ids = variant_ids or [str(v) for v in range(self.n_variants)]
-        return {
-            vid: pd.DataFrame(self.weights[:, v, :], index=self.dates, columns=list(self.tickers))
-            for v, vid in enumerate(ids)
-        }
+        return {vid: self.variant(v) for v, vid in enumerate(ids)}
+
+    def variant(self, v: int) -> pd.DataFrame:
+        """Variant ``v``'s orders alone (trade dates x tickers)."""
+        return pd.DataFrame(self.weights[:, v, :], index=self.dates, columns=list(self.tickers))
 
     @classmethod
     def from_orders(
@@ -103,12 +104,25 @@ def _simulate(
     values = np.empty((n_days, n_variants))
     bounds = [*event_rows.tolist(), n_days]
     values[: bounds[0]] = costs.init_cash  # days before the first trade: all cash
+    # NaN (no price yet) -> 0 once for all days, not per trade date: a daily rebalance has thousands
+    held = np.nan_to_num(valuation, nan=0.0)
+    sell_price = np.nan_to_num(close * (1 - costs.slippage))
     for k, row in enumerate(event_rows):
-        cash, shares = _trade(cash, shares, block.weights[k], close[row], valuation[row], costs)
+        prices = _DayPrices(close[row], valuation[row], held[row], sell_price[row])
+        cash, shares = _trade(cash, shares, block.weights[k], prices, costs)
         stop = bounds[k + 1] if bounds[k + 1] > row else row + 1
-        held = np.nan_to_num(valuation[row:stop], nan=0.0)
-        values[row:stop] = (cash[:, None] + shares @ held.T).T
+        values[row:stop] = (cash[:, None] + shares @ held[row:stop].T).T
     return values
+
+
+@dataclass(frozen=True)
+class _DayPrices:
+    """One trade date's prices: close (NaN = not traded), valuation (last known), and both NaN-free."""
+
+    close: np.ndarray
+    valuation: np.ndarray
+    held: np.ndarray
+    sell: np.ndarray
 
 
 def single_threaded_blas():
@@ -122,20 +136,18 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def values_to_returns(values: np.ndarray, index: pd.DatetimeIndex, init_cash: float) -> pd.DataFrame:
+def values_to_returns(values: np.ndarray, init_cash: float) -> np.ndarray:
     """Simple daily returns (days x variants); the first day is measured against the starting cash, as
     vectorbt."""
-    previous = np.concatenate([np.full((1, values.shape[1]), init_cash), values[:-1]], axis=0)
-    return pd.DataFrame(values / previous - 1.0, index=index)
+    returns = np.empty_like(values)
+    np.divide(values[1:], values[:-1], out=returns[1:])
+    returns[0] = values[0] / init_cash
+    returns -= 1.0
+    return returns
 
 
 def _trade(
-    cash: np.ndarray,
-    shares: np.ndarray,
-    targets: np.ndarray,
-    close: np.ndarray,
-    valuation: np.ndarray,
-    costs: Costs,
+    cash: np.ndarray, shares: np.ndarray, targets: np.ndarray, day: _DayPrices, costs: Costs
 ) -> tuple[np.ndarray, np.ndarray]:
     """One trade date for all variants: targets (variants x assets) -> new cash and shares.
 
@@ -144,8 +156,9 @@ def _trade(
     is a cumulative sum in that order: each buy fills while the cash lasts, the one that runs out is cut,
     later ones get nothing.
     """
+    close, valuation = day.close, day.valuation
     priced = ~np.isnan(close)
-    value = cash + shares @ np.nan_to_num(valuation)
+    value = cash + shares @ day.held
     # no order where the asset has no price (vectorbt ignores it) or the variant is wiped out
     per_share = np.where(priced, 1.0 / np.where(priced, valuation, 1.0), np.nan)
     reach = np.where(value > 0, value, np.nan)
@@ -154,10 +167,10 @@ def _trade(
     size -= shares
     # NaN target = no order. (vectorbt also drops orders under 1e-12 shares; keeping them moves values by
     # less than 1e-15.)
-    np.nan_to_num(size, copy=False, nan=0.0)
+    size[np.isnan(size)] = 0.0
 
     sells = np.minimum(size, 0.0)  # negative: shares sold
-    cash = cash - (sells @ np.nan_to_num(close * (1 - costs.slippage))) * (1 - costs.fees)
+    cash = cash - (sells @ day.sell) * (1 - costs.fees)
 
     buy_price = np.where(priced, close * (1 + costs.slippage), 1.0)
     wanted = np.maximum(size, 0.0)

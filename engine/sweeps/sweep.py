@@ -2,15 +2,19 @@
 
 ``run_sweep(spec, out_dir)`` is the Python API; ``infrabt sweep SPEC.toml --out DIR`` wraps it. The pieces:
 
-- engine/sweep_spec.py  the spec (TOML or Python), grid expansion, random Dirichlet weights;
-- engine/sweep_eval.py  one chunk: orders as a backtest builds them, simulated at once, reduced to metrics;
-- engine/sweep_fast.py  the closed-form simulation (default), equal to vectorbt's targetpercent orders;
-- engine/sweep_exec.py  chunking to a memory budget, worker processes or Dask, resumable parquet parts;
+- spec.py         the spec (TOML or Python), grid expansion, random Dirichlet weights;
+- orders.py       a chunk's orders: random weights at once, a grid batched (``strategies.batch``), or one
+                  variant at a time through ``engine.backtest.build_orders``;
+- evaluate.py     one chunk: its orders simulated at once, reduced to metrics and per-block sums;
+- fast.py         the closed-form simulation (default), equal to vectorbt's targetpercent orders;
+- execute.py      chunking to a memory budget, worker processes or Dask, resumable parquet parts;
+- overfitting.py  deflated Sharpe ratio and PBO (CSCV) of the whole sweep;
 - reports/sweep_report.py  DIR/sweep.html.
 
 Honesty: ``split`` ranks variants on the days before it and reports their performance after it (``is_*`` and
 ``oos_*`` columns); ``walk_forward`` repeats that over rolling windows (3 years in-sample, the next year out);
-the report always says how many variants were tried and shows the whole distribution.
+the report leads with the deflated Sharpe ratio and the probability of backtest overfitting, says how many
+variants were tried and shows the whole distribution.
 """
 
 import hashlib
@@ -27,7 +31,7 @@ from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.bounds import check_fits, local_workers
-from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk
+from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk, storable
 from infrabt.engine.sweeps.execute import (
     PartStore,
     bytes_per_variant,
@@ -36,6 +40,15 @@ from infrabt.engine.sweeps.execute import (
     execute,
     parse_memory,
     plan_chunks,
+)
+from infrabt.engine.sweeps.overfitting import (
+    BLOCK_PREFIX,
+    CORRELATION_SAMPLE,
+    Cscv,
+    Overfitting,
+    block_bounds,
+    cscv,
+    measure,
 )
 from infrabt.engine.sweeps.spec import (
     COST_PARAMS,
@@ -66,6 +79,8 @@ class SweepResult:
                ``crisis_<id>`` returns, and with a split ``is_*`` / ``oos_*``, with walk-forward
                ``wf<k>_is_*`` / ``wf<k>_oos_*``.
     rank_by:   the column variants are ranked on (in-sample Sharpe with a split, else Sharpe).
+    overfitting: deflated Sharpe ratio of the best variant and PBO (``engine.sweeps.overfitting``); None
+               for a sweep of fewer than two variants. ``cscv``: the splits behind the PBO, for the report.
     folds:     walk-forward windows: (in-sample start, out-of-sample start, out-of-sample end).
     """
 
@@ -87,6 +102,8 @@ class SweepResult:
     executor: str = "local"
     seconds: float = 0.0
     report: Path | None = None
+    overfitting: Overfitting | None = None
+    cscv: Cscv | None = None
 
     @property
     def n_variants(self) -> int:
@@ -178,7 +195,12 @@ def run_sweep(
     finally:
         if client is not None:
             client.close()
-    results = store.read_all(chunks)
+    results, blocks = split_block_sums(store.read_all(chunks))
+    # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
+    results[list(variants.columns)] = storable(results[list(variants.columns)])
+    overfitting, split_outcome = measure_overfitting(results, blocks, task, variants, spec)
+    if overfitting is not None:
+        results.attrs["overfitting"] = overfitting.to_dict()
     write_parquet(out / RESULTS_FILE, results)
 
     result = SweepResult(
@@ -199,6 +221,8 @@ def run_sweep(
         chunks_reused=reused,
         executor=f"dask {scheduler}" if client is not None else f"local x{workers}",
         seconds=time.perf_counter() - started,
+        overfitting=overfitting,
+        cscv=split_outcome,
     )
     write_info(result, fingerprint, len(chunks))
     if report:
@@ -457,6 +481,46 @@ def remove_stale_outputs(out: Path, fingerprint: str) -> None:
         (out / name).unlink(missing_ok=True)
 
 
+def split_block_sums(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics table without the per-block sums the parts carry for the PBO, and those sums."""
+    blocks = [c for c in results.columns if c.startswith(BLOCK_PREFIX)]
+    return results.drop(columns=blocks), results[blocks]
+
+
+def measure_overfitting(
+    results: pd.DataFrame, blocks: pd.DataFrame, task: SweepTask, variants: pd.DataFrame, spec: SweepSpec
+) -> tuple[Overfitting | None, Cscv | None]:
+    """Deflated Sharpe and PBO, with the CSCV splits behind it. Daily returns are re-simulated only for the
+    best variant and a sample of at most ``CORRELATION_SAMPLE`` (evenly spaced in the table) for the
+    effective number of trials."""
+    sharpes = results["sharpe"].to_numpy(dtype=float)
+    if len(results) < 2 or not np.isfinite(sharpes).any():
+        return None, None
+
+    def part(kind: str) -> np.ndarray:
+        return blocks[[c for c in blocks.columns if c.startswith(f"{BLOCK_PREFIX}{kind}_")]].to_numpy().T
+
+    sums = part("sum")
+    split = cscv(sums, part("sq"), np.diff(block_bounds(len(task.days), len(sums))).astype(float))
+    best = int(np.nanargmax(np.where(np.isfinite(sharpes), sharpes, -np.inf)))
+    sample = np.unique(np.linspace(0, len(results) - 1, min(CORRELATION_SAMPLE, len(results))).astype(int))
+    positions = [best, *(p for p in sample if p != best)]
+    returns = sample_returns(task, variants.iloc[positions], spec)
+    in_sample = returns[:, 1:] if best not in sample else returns
+    numbers = measure(sharpes, list(results.index), returns[:, 0], in_sample, split, task.periods_per_year)
+    return numbers, split
+
+
+def sample_returns(task: SweepTask, params: pd.DataFrame, spec: SweepSpec) -> np.ndarray:
+    """Daily returns (days x variants) of ``params``' variants, simulated in one chunk per set of costs."""
+    costs = variant_costs(spec, params)
+    returns = np.empty((len(task.days), len(params)))
+    for cost in dict.fromkeys(costs):
+        same = [i for i, c in enumerate(costs) if c == cost]
+        returns[:, same] = simulate_chunk(task, params.iloc[same], cost)[0]
+    return returns
+
+
 def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
     info = {
         "name": result.spec.name,
@@ -476,6 +540,7 @@ def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
         "executor": result.executor,
         "seconds": round(result.seconds, 2),
         "costs": vars(result.spec.costs),
+        "overfitting": result.overfitting.to_dict() if result.overfitting else None,
     }
     write_text(result.out_dir / INFO_FILE, json.dumps(info, indent=1))
 

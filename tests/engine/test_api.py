@@ -37,7 +37,10 @@ def test_one_calendar_for_the_run():
 
 
 def test_warmup_covers_the_longest_lookback_in_calendar_days():
-    assert warmup([KNOWN["btc_trend"]]) >= pd.Timedelta(days=290)  # 200 NYSE sessions ~ 290 calendar days
+    assert warmup([KNOWN["rails_inverse_vol"]]) >= pd.Timedelta(
+        days=91
+    )  # 63 NYSE sessions ~ 91 calendar days
+    assert warmup([KNOWN["btc_trend"]]) >= pd.Timedelta(days=200)  # a duration: "200D" calendar days
     assert warmup([KNOWN["spy"]]) > pd.Timedelta(days=0)  # at least the previous close
 
 

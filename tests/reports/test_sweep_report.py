@@ -3,8 +3,18 @@
 import json
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 from infrabt.engine.sweeps.sweep import run_sweep
+from infrabt.reports.dashboard import _plotly_js
+from infrabt.reports.sweep_report import (
+    DENSITY_POINTS,
+    SVG_POINTS,
+    TOP_POINTS,
+    distribution_figure,
+    points_figure,
+)
 from typer.testing import CliRunner
 
 from infrabt.cli import app
@@ -26,13 +36,19 @@ def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path
 
     assert sweep.report == tmp_path / "out" / "sweep.html"
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
-    assert sources == ["plotly.min.js"] and (tmp_path / "out" / "plotly.min.js").stat().st_size > 1_000_000
-    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from the network
+    # plotly.js inlined, as on the dashboard: nothing beside the page, nothing fetched
+    assert (
+        not re.findall(r'<script[^>]*src="([^"]+)"', html)
+        and not (tmp_path / "out" / "plotly.min.js").exists()
+    )
+    assert _plotly_js() in html
+    own = html.replace(_plotly_js(), "")  # plotly.js itself mentions links it never fetches
+    assert not re.search(r'(src|href)="(https?:)?//', own)  # nothing fetched from the network
     assert "40 variants were tried" in html
     assert "Ranked on the days before 2020-06-01" in html
     cloud = figure_json(html, "cloud")
     assert len(cloud["data"][0]["x"]) == 40  # every variant in the volatility/return scatter
+    assert cloud["data"][0]["type"] == "scatter"  # SVG, not WebGL, at this size
     assert {"distribution", "overfit"} <= set(re.findall(r'"(\w+)": \{"data"', html))
     top_table = html.split("<h2>Top 20 by is sharpe</h2>", 1)[1].split("</table>", 1)[0]
     body = top_table.split("<tbody>", 1)[1]
@@ -95,3 +111,41 @@ def test_cli_rejects_an_unknown_engine(sweep_store, tmp_path, engine):
     spec.write_text('strategy = "btc_trend"\n[grid]\nlookback = [20]\n')
     bad = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "o"), "--engine", engine])
     assert bad.exit_code == 2 and "unknown sweep engine" in bad.output
+
+
+def cloud_of(count: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    volatility = rng.uniform(0.1, 0.6, count)
+    frame = pd.DataFrame({"volatility": volatility, "cagr": rng.normal(0.1, 0.1, count)})
+    frame["sharpe"] = frame["cagr"] / frame["volatility"]
+    frame.index = [f"v{i:07d}" for i in range(count)]
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("count", "kinds"),
+    [
+        (SVG_POINTS, ["scatter"]),
+        (SVG_POINTS + 1, ["scattergl"]),
+        (DENSITY_POINTS + 1, ["heatmap", "scatter"]),
+    ],
+)
+def test_a_cloud_is_svg_then_webgl_then_a_density_with_the_top_variants(count, kinds):
+    frame = cloud_of(count)
+    figure = points_figure(frame, "volatility", "cagr", {"size": 3}, ("%{x}", "%{y}"))
+    assert [trace.type for trace in figure.data] == kinds
+    if "heatmap" in kinds:
+        density, top = figure.data
+        assert np.nansum(np.array(density.z, dtype=float)) == count  # every variant counted, none drawn
+        assert list(top.text) == list(frame.nlargest(TOP_POINTS, "sharpe").index)
+
+
+def test_a_million_variant_page_stays_small():
+    frame = cloud_of(1_000_000)
+    figures = [
+        points_figure(frame, "volatility", "cagr", {"size": 3}, ("%{x}", "%{y}")),
+        distribution_figure(frame, has_split=False),
+    ]
+    assert sum(len(f.to_json()) for f in figures) < 500_000  # plotly.js (~4.7 MB) inlined leaves room
+    counts = figures[1].data[0].y
+    assert sum(counts) == 1_000_000

@@ -71,8 +71,8 @@ def test_fast_path_equals_vectorbt_variant_by_variant(costs, drift_targets):
         np.testing.assert_allclose(
             fast[:, v], reference[:, v], rtol=1e-9, atol=0, err_msg=f"variant {ids[v]}"
         )
-    returns = values_to_returns(fast, prices.index, costs.init_cash)
-    np.testing.assert_allclose(returns.to_numpy(), portfolio.returns()[ids].to_numpy(), rtol=0, atol=1e-12)
+    returns = values_to_returns(fast, costs.init_cash)
+    np.testing.assert_allclose(returns, portfolio.returns()[ids].to_numpy(), rtol=0, atol=1e-12)
 
 
 def test_equal_weights_tie_and_vectorbt_cuts_the_later_asset():

@@ -314,3 +314,19 @@ def test_bad_input_is_refused_before_any_work(sweep_store, tmp_path, spec, optio
         with pytest.raises(ConfigError, match=message):
             run_sweep(spec, tmp_path / "bad", workers=1, report=False, **options)
     assert not (tmp_path / "bad" / RESULTS_FILE).exists()
+
+
+def test_an_interrupted_dynamic_sweep_resumes_and_equals_an_uninterrupted_one(
+    sweep_store, tmp_path, monkeypatch
+):
+    grid = {"name": "trend", "strategy": "btc_trend", "start": "2019-06-01",
+            "grid": {"lookback": [10, 20, 30, "30D", 60, "90D"], "btc_share": [0.0, 0.5]}}  # fmt: skip
+    reference = run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4, report=False).results
+    calls = interrupt_at_chunk(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4, report=False)
+    calls.clear()
+    resumed = run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4, report=False)
+    assert (resumed.chunks_computed, resumed.chunks_reused) == (1, 2) and len(calls) == 1
+    pd.testing.assert_frame_equal(resumed.results, reference)
+    assert resumed.overfitting == run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4).overfitting

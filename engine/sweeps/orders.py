@@ -1,0 +1,151 @@
+"""A chunk's orders, stacked for the simulation (``OrderBlock``): three ways to build the same thing.
+
+- random fixed weights: one rule applied to the whole chunk at once (``random_block``);
+- a grid whose strategy blocks all have a batched path: ``strategies.batch`` computes shared work once and
+  only the trade dates' rows, and the rest of ``engine.backtest.build_orders`` is applied here over the
+  variant axis (``batch_parts``);
+- anything else (a user's block without a batched path): ``build_orders`` one variant at a time
+  (``variant_orders``), which is also the definition the other two are tested against, variant by variant.
+"""
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from infrabt.data.errors import StrategyError
+from infrabt.engine.backtest import build_orders
+from infrabt.engine.sweeps.fast import OrderBlock
+from infrabt.engine.sweeps.spec import WEIGHT_PREFIX
+from infrabt.strategies.batch import TargetBlock, batch_target_weights, batchable
+
+if TYPE_CHECKING:
+    from infrabt.engine.sweeps.evaluate import SweepTask
+
+
+Part = tuple[list[int], OrderBlock]
+"""Some of a chunk's variants (their positions in it) and their orders, simulated together."""
+
+
+def chunk_orders(task: "SweepTask", params: pd.DataFrame) -> list[Part]:
+    """The chunk's orders by the fastest path that applies to it, in parts that share trade dates."""
+    everyone = list(range(len(params)))
+    if task.random_template is not None:
+        return [(everyone, random_block(task, params))]
+    strategies = variant_strategies(task, params)
+    if all(batchable(s) for s in strategies):
+        parts = batch_parts(task, strategies)
+        if parts is not None:
+            return parts
+    orders = variant_orders(task, params)
+    return [(everyone, OrderBlock.from_orders(orders, all_tickers(strategies)))]
+
+
+def variant_strategies(task: "SweepTask", params: pd.DataFrame) -> list:
+    """The base strategy with each row's parameters (costs are the simulation's, not the strategy's)."""
+    columns = [k for k in params.columns if k not in task.cost_params]
+    rows = params[columns].to_dict("records")
+    return [task.base.with_params(**{k: _plain(v) for k, v in row.items()}) for row in rows]
+
+
+def variant_orders(task: "SweepTask", params: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each grid variant's orders, exactly as ``engine.backtest`` would build them for a single run."""
+    history = task.prices.loc[: task.days[-1]]
+    strategies = variant_strategies(task, params)
+    return {
+        str(variant): build_orders(strategy, history[list(strategy.tickers)], task.days)
+        for variant, strategy in zip(params.index, strategies, strict=True)
+    }
+
+
+def batch_parts(task: "SweepTask", strategies: list) -> list[Part] | None:
+    """``build_orders`` of every variant through the batched target weights, one part per group of variants
+    trading on the same dates (a weekly and a quarterly variant simulated together would step through every
+    week). None when a variant would fail a check (no allocation day, negative or levered weights): the
+    per-variant path then raises its own error."""
+    history = task.prices.loc[: task.days[-1]]
+    parts = []
+    for target in batch_target_weights(strategies, history, start=task.days[0]):
+        if not len(target.dates) or not _within_limits(target, strategies[target.positions[0]]):
+            return None
+        parts.append((target.positions, _with_trading_rules(target, history.loc[task.days])))
+    return parts
+
+
+def _within_limits(target: TargetBlock, strategy) -> bool:
+    """``engine.backtest.check_targets`` for the whole block."""
+    if getattr(strategy, "leverage", False):
+        return True
+    with np.errstate(invalid="ignore"):
+        negative = (target.weights < -1e-12).any()
+        levered = (np.nansum(target.weights, axis=2) > 1 + 1e-9).any()
+    return not (negative or levered)
+
+
+def _with_trading_rules(target: TargetBlock, prices: pd.DataFrame) -> OrderBlock:
+    """As ``build_orders``: no order where an asset has no price, and a final sale (weight 0) on the last
+    day of each history that ends before the backtest does. The rows gain those final sale days."""
+    trading = prices[list(target.tickers)].notna().to_numpy()
+    rows = prices.index.get_indexer(target.dates)
+    finals = {}
+    for column in range(trading.shape[1]):
+        alive = np.flatnonzero(trading[:, column])
+        if len(alive) and alive[-1] < len(prices) - 1:
+            finals[column] = alive[-1]
+    all_rows = np.union1d(rows, list(finals.values())).astype(int)
+    weights = np.full((len(all_rows), len(target.positions), len(target.tickers)), np.nan)
+    priced = np.where(trading[rows][None], target.weights, np.nan)  # (variants, rows, tickers)
+    weights[np.searchsorted(all_rows, rows)] = priced.transpose(1, 0, 2)
+    for column, row in finals.items():
+        weights[np.searchsorted(all_rows, row), :, column] = 0.0
+    return OrderBlock(dates=prices.index[all_rows].rename("Date"), tickers=target.tickers, weights=weights)
+
+
+def all_tickers(strategies: list) -> list[str]:
+    """Every variant's tickers, in first-seen order (the order the per-variant path stacks them in)."""
+    return list(dict.fromkeys(t for s in strategies for t in s.tickers))
+
+
+def random_block(task: "SweepTask", params: pd.DataFrame) -> OrderBlock:
+    """Fixed-weight orders for many weight vectors at once, from the equal-weight template's trade pattern.
+
+    ``strategies.weighting.Fixed`` spreads a dead asset's share over the live ones: weight_a = w_a * total /
+    sum of the live w. The template (equal weights, all positive) marks live assets (> 0), untraded ones (NaN)
+    and final sales (0). Calling ``build_orders`` per variant would cost ~10 ms each; so this applies the same
+    rule to the whole chunk, and checks it against ``build_orders`` for the chunk's first variant, refusing to
+    go on if they differ.
+    """
+    template = task.random_template
+    tickers = list(template.columns)
+    weights = params[[f"{WEIGHT_PREFIX}{t}" for t in tickers]].to_numpy(dtype=float)  # variants x assets
+    pattern = template.to_numpy(dtype=float)  # trade dates x assets
+    live = (pattern > 0)[:, None, :]
+    present = np.where(live, weights[None, :, :], 0.0)
+    live_total = present.sum(axis=2, keepdims=True)
+    scale = np.divide(weights.sum(axis=1)[None, :, None], live_total, out=np.zeros_like(live_total),
+                      where=live_total > 0)  # fmt: skip
+    stacked = np.where(np.isnan(pattern)[:, None, :], np.nan, present * scale)
+    block = OrderBlock(dates=template.index, tickers=tuple(tickers), weights=stacked)
+    _check_random_block(task, params.iloc[:1], block)
+    return block
+
+
+def _check_random_block(task: "SweepTask", first: pd.DataFrame, block: OrderBlock) -> None:
+    """The chunk's first variant by ``build_orders`` against its slice of the block (only that one)."""
+    expected = variant_orders(task, _as_weights_param(first, list(block.tickers))).popitem()[1]
+    got = block.variant(0).reindex(index=expected.index, columns=expected.columns)
+    if expected.shape != got.shape or not np.allclose(expected, got, rtol=0, atol=1e-12, equal_nan=True):
+        raise StrategyError(
+            "random weights: the vectorized Fixed orders differ from build_orders; report this bug"
+        )
+
+
+def _as_weights_param(first: pd.DataFrame, tickers: list[str]) -> pd.DataFrame:
+    """The random variant as a grid row for the base Fixed strategy: one ``weights`` parameter."""
+    row = first.iloc[0]
+    weights = {t: float(row[f"{WEIGHT_PREFIX}{t}"]) for t in tickers}
+    return pd.DataFrame({"weights": [weights]}, index=first.index, dtype=object)
+
+
+def _plain(value):
+    """numpy scalars from a parquet/pandas round trip -> Python values the strategy blocks expect."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,254 @@
+"""How much of a sweep's best result is luck: the deflated Sharpe ratio and the probability of backtest
+overfitting. The formulas (the README cites the papers):
+
+Deflated Sharpe ratio (Bailey and Lopez de Prado, 2014, "The Deflated Sharpe Ratio", J. Portfolio Management):
+with per-period Sharpe ratios SR, N independent trials whose Sharpe ratios have variance V, and the Euler-
+Mascheroni constant g, the Sharpe ratio the best of N trials reaches by luck alone is
+
+    SR0 = sqrt(V) * ((1 - g) * Z^-1(1 - 1/N) + g * Z^-1(1 - 1/(N e)))
+
+and the deflated Sharpe ratio of the best variant (Sharpe SR, T returns, skewness s, kurtosis k, not
+excess) is the probabilistic Sharpe ratio against SR0:
+
+    DSR = Z((SR - SR0) * sqrt(T - 1) / sqrt(1 - s * SR + (k - 1) / 4 * SR^2))
+
+Z is the standard normal distribution (scipy.stats.norm). The expression approximates the expected maximum for
+many trials; below about two it would turn negative, so SR0 is floored at 0 (one trial's expected maximum is
+its mean, 0 under the null). Variants of a grid are not independent trials, so N is reported twice: the number
+of variants, and an effective number from the average pairwise correlation r of variant returns,
+N_eff = r + (1 - r) N (N for uncorrelated variants, 1 for identical ones), with r estimated on a sample of at
+most ``CORRELATION_SAMPLE`` variants.
+
+Probability of backtest overfitting (Bailey, Borwein, Lopez de Prado and Zhu, 2015, "The Probability of
+Backtest Overfitting", J. Computational Finance), by combinatorially symmetric cross-validation (CSCV): the
+days are cut into S blocks; for each way of choosing S/2 of them as in-sample (the rest out of sample), the
+variant with the best in-sample Sharpe gets its out-of-sample relative rank w = rank / (N + 1) and the logit l
+= ln(w / (1 - w)); PBO = the share of splits with l <= 0 (the in-sample winner is at or below the median out
+of sample). A sweep keeps only each variant's per-block sums of returns and squared returns (``block_sums``),
+so this needs no days x variants matrix. Past ``MAX_CELLS`` (splits x variants) a seeded random sample of the
+splits is used.
+"""
+
+import itertools
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+BLOCKS = 16
+BLOCK_PREFIX = "_block_"  # per-block sums in a sweep's parts: BLOCK_PREFIX + "sum_00", "sq_00", ...
+CORRELATION_SAMPLE = 100  # 4,950 pairs: the average correlation to about +-0.01
+MAX_CELLS = 4_000_000  # splits x variants for the PBO (~0.5 s); beyond, a sample (3,500 splits: PBO +-1%)
+MIN_SPLITS = 100
+SIGNIFICANT = 0.95  # a deflated Sharpe at or above this: the best variant beats luck
+
+
+def expected_max_sharpe(n_trials: float, variance: float) -> float:
+    """SR0: the Sharpe ratio (per period) the best of ``n_trials`` independent trials reaches by luck."""
+    from scipy.stats import norm  # here: scipy.stats costs ~1 s to import, and workers never need it
+
+    if n_trials <= 1:
+        return 0.0
+    gamma = np.euler_gamma
+    tail = (1 - gamma) * norm.ppf(1 - 1 / n_trials) + gamma * norm.ppf(1 - 1 / (n_trials * math.e))
+    return max(0.0, float(math.sqrt(variance) * tail))
+
+
+def probabilistic_sharpe(sharpe: float, benchmark: float, n_obs: int, skewness: float, kurt: float) -> float:
+    """Probability that the true Sharpe ratio exceeds ``benchmark`` (per period; ``kurt`` not excess)."""
+    from scipy.stats import norm
+
+    spread = 1 - skewness * sharpe + (kurt - 1) / 4 * sharpe**2
+    return float(norm.cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
+
+
+def deflated_sharpe(
+    sharpe: float, variance: float, n_trials: float, n_obs: int, skewness: float, kurt: float
+) -> float:
+    """The deflated Sharpe ratio: ``probabilistic_sharpe`` against ``expected_max_sharpe``."""
+    return probabilistic_sharpe(sharpe, expected_max_sharpe(n_trials, variance), n_obs, skewness, kurt)
+
+
+def effective_trials(returns: np.ndarray, n_trials: int) -> float:
+    """r + (1 - r) * ``n_trials``, r the average pairwise correlation of ``returns``' columns (a sample of the
+    trials). Columns that never move carry no information and are left out; r below 0 counts as 0."""
+    moving = returns[:, returns.std(axis=0) > 0]
+    m = moving.shape[1]
+    if m < 2:
+        return float(n_trials)
+    correlation = np.corrcoef(moving, rowvar=False)
+    average = max(0.0, float((correlation.sum() - m) / (m * (m - 1))))
+    return average + (1 - average) * n_trials
+
+
+def block_bounds(n_days: int, blocks: int = BLOCKS) -> np.ndarray:
+    """Row where each of ``blocks`` contiguous, near-equal blocks of days starts (and the end)."""
+    return np.linspace(0, n_days, blocks + 1).round().astype(int)
+
+
+def block_sums(returns: np.ndarray, blocks: int = BLOCKS) -> dict[str, np.ndarray]:
+    """Per block of days (``block_bounds``): each variant's sum of returns and of squared returns."""
+    bounds = block_bounds(len(returns), blocks)
+    columns = {}
+    for b in range(blocks):
+        part = returns[bounds[b] : bounds[b + 1]]
+        columns[f"{BLOCK_PREFIX}sum_{b:02d}"] = part.sum(axis=0)
+        columns[f"{BLOCK_PREFIX}sq_{b:02d}"] = np.square(part).sum(axis=0)
+    return columns
+
+
+@dataclass(frozen=True)
+class Cscv:
+    """The CSCV outcome: PBO and, per split evaluated, the winner's logit and in / out-of-sample Sharpe."""
+
+    pbo: float
+    logits: np.ndarray
+    is_sharpe: np.ndarray
+    oos_sharpe: np.ndarray
+    splits: int
+    splits_possible: int
+    blocks: int
+
+
+def cscv(sums: np.ndarray, squares: np.ndarray, counts: np.ndarray, seed: int = 0) -> Cscv:
+    """PBO from per-block sums (blocks x variants), squares (blocks x variants) and block lengths (blocks).
+
+    Sharpe ratios are per period (mean / standard deviation, ddof 1), from the sums of the blocks chosen.
+    """
+    blocks, n_variants = sums.shape
+    splits = list(itertools.combinations(range(blocks), blocks // 2))
+    possible = len(splits)
+    wanted = max(MIN_SPLITS, MAX_CELLS // max(n_variants, 1))
+    if possible > wanted:
+        rng = np.random.default_rng(seed)
+        splits = [splits[i] for i in sorted(rng.choice(possible, size=wanted, replace=False))]
+    chosen = np.zeros((len(splits), blocks))
+    for row, split in enumerate(splits):
+        chosen[row, list(split)] = 1.0
+    per_batch = max(1, 5_000_000 // max(n_variants, 1))  # a few 40 MB arrays at a time
+    logits, is_best, oos_best = [], [], []
+    for start in range(0, len(splits), per_batch):
+        inside = chosen[start : start + per_batch]
+        is_sharpe = _sharpe(inside @ sums, inside @ squares, inside @ counts)
+        oos_sharpe = _sharpe((1 - inside) @ sums, (1 - inside) @ squares, (1 - inside) @ counts)
+        winner = np.argmax(np.where(np.isfinite(is_sharpe), is_sharpe, -np.inf), axis=1)
+        rows = np.arange(len(inside))
+        theirs = oos_sharpe[rows, winner]
+        below = (~(oos_sharpe >= theirs[:, None])).sum(axis=1)  # NaN (never moved) ranks lowest
+        rank = (below + 1) / (n_variants + 1)  # relative rank in (0, 1): 1/(N+1) worst, N/(N+1) best
+        logits.append(np.log(rank / (1 - rank)))
+        is_best.append(is_sharpe[rows, winner])
+        oos_best.append(theirs)
+    logits_all = np.concatenate(logits)
+    return Cscv(
+        pbo=float((logits_all <= 0).mean()),
+        logits=logits_all,
+        is_sharpe=np.concatenate(is_best),
+        oos_sharpe=np.concatenate(oos_best),
+        splits=len(splits),
+        splits_possible=possible,
+        blocks=blocks,
+    )
+
+
+def _sharpe(total: np.ndarray, squares: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """mean / standard deviation (ddof 1) from sums; in place (this is the PBO's inner loop). A variant that
+    never moves gets NaN or inf, which ranks like any other number but is never the in-sample winner."""
+    count = count[:, None]
+    mean = np.divide(total, count, out=total)
+    spread = np.multiply(mean, mean)
+    spread *= count
+    np.subtract(squares, spread, out=spread)
+    spread /= count - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.sqrt(spread, out=spread)
+        return np.divide(mean, spread, out=mean)
+
+
+@dataclass(frozen=True)
+class Overfitting:
+    """What a sweep's report leads with (annualized Sharpe ratios; DSR and PBO are probabilities)."""
+
+    variants: int
+    effective_trials: float
+    correlation_sample: int
+    best: str
+    best_sharpe: float
+    expected_max_sharpe: float
+    expected_max_sharpe_effective: float
+    deflated_sharpe: float
+    deflated_sharpe_effective: float
+    pbo: float
+    splits: int
+    splits_possible: int
+    blocks: int
+    verdict: str
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def measure(
+    sharpes: np.ndarray,
+    ids: list[str],
+    best_returns: np.ndarray,
+    sample_returns: np.ndarray,
+    split: Cscv,
+    periods_per_year: int,
+) -> Overfitting:
+    """The numbers for a sweep: ``sharpes`` annualized, one per variant (``ids``); ``best_returns`` the best
+    variant's daily returns; ``sample_returns`` (days x sample) for the effective number of trials."""
+    from scipy.stats import kurtosis, skew
+
+    scale = math.sqrt(periods_per_year)
+    finite = np.isfinite(sharpes)
+    per_period = sharpes[finite] / scale
+    best = int(np.nanargmax(np.where(finite, sharpes, -np.inf)))
+    variance = float(per_period.var(ddof=1)) if len(per_period) > 1 else 0.0
+    sharpe = float(sharpes[best] / scale)
+    shape = (float(skew(best_returns)), float(kurtosis(best_returns, fisher=False)))
+    n_obs = len(best_returns)
+    n_eff = effective_trials(sample_returns, len(sharpes))
+
+    def deflated(n: float) -> float:
+        return deflated_sharpe(sharpe, variance, n, n_obs, *shape)
+
+    numbers = {
+        "variants": len(sharpes),
+        "effective_trials": n_eff,
+        "correlation_sample": int(sample_returns.shape[1]),
+        "best": ids[best],
+        "best_sharpe": sharpe * scale,
+        "expected_max_sharpe": expected_max_sharpe(len(sharpes), variance) * scale,
+        "expected_max_sharpe_effective": expected_max_sharpe(n_eff, variance) * scale,
+        "deflated_sharpe": deflated(len(sharpes)),
+        "deflated_sharpe_effective": deflated(n_eff),
+        "pbo": split.pbo,
+        "splits": split.splits,
+        "splits_possible": split.splits_possible,
+        "blocks": split.blocks,
+    }
+    return Overfitting(**numbers, verdict=verdict(numbers))
+
+
+def verdict(numbers: dict) -> str:
+    """One line in plain words. The effective number of trials drives the deflated Sharpe part (grid variants
+    are correlated: counting each as independent would exaggerate the luck); the PBO says whether picking the
+    best was a good rule."""
+    tried = (
+        f"With {numbers['variants']:,} variants tried (about {numbers['effective_trials']:,.0f} independent)"
+    )
+    best, luck = numbers["best_sharpe"], numbers["expected_max_sharpe_effective"]
+    dsr, pbo = numbers["deflated_sharpe_effective"], numbers["pbo"]
+    deflated = f"(deflated Sharpe {dsr:.2f})"
+    if dsr >= SIGNIFICANT:
+        sharpe = f"the best Sharpe of {best:.2f} beats the {luck:.2f} luck alone would give {deflated}"
+    else:
+        sharpe = f"the best Sharpe of {best:.2f} is what luck alone would give {deflated}"
+    below = f"below the median out of sample in {pbo:.0%} of splits"
+    choice = (
+        f"but picking the best is overfitting: {below}"
+        if pbo >= 0.5
+        else f"and picking the best holds up: {below}"
+    )
+    return f"{tried}, {sharpe}; {choice}."

@@ -1,0 +1,206 @@
+"""The batched path of a grid sweep equals the per-variant path (engine.backtest.build_orders), variant by
+variant, for every shipped block; a user block without a batched path still runs, one variant at a time."""
+
+from dataclasses import dataclass
+
+import infrabt.engine.sweeps.orders as orders_module
+import numpy as np
+import pandas as pd
+import pytest
+from infrabt.engine.result import Costs
+from infrabt.engine.sweeps.evaluate import SweepTask, evaluate_chunk
+from infrabt.engine.sweeps.orders import batch_parts, chunk_orders, variant_orders, variant_strategies
+from infrabt.engine.sweeps.spec import SweepSpec, grid_variants
+from infrabt.strategies import (
+    Blend,
+    CorrelationSwitch,
+    DriftBand,
+    EqualWeight,
+    Fixed,
+    InverseVolatility,
+    Strategy,
+    TrendFilter,
+)
+from infrabt.strategies.batch import batchable
+from infrabt.strategies.block import Block
+
+from tests.synthetic import random_walk
+
+TICKERS = ["SPY", "TLT", "GLD", "QQQ", "BTC-USD", "MARA", "RIOT", "NVDA"]
+
+
+@pytest.fixture(scope="module")
+def prices() -> pd.DataFrame:
+    """Eight walks over ~3 years with late listings (NVDA, and GLD, a fallback), a delisting (RIOT)."""
+    panel = random_walk(TICKERS, days=800, start="2019-01-01", seed=3, volatility=0.025)
+    panel.loc[: panel.index[250], "NVDA"] = np.nan
+    panel.loc[: panel.index[400], "GLD"] = np.nan
+    panel.loc[panel.index[600] :, "RIOT"] = np.nan
+    return panel
+
+
+def task_for(base: Strategy, prices: pd.DataFrame) -> SweepTask:
+    days = prices.index[prices.index >= "2019-09-02"]
+    return SweepTask(prices=prices, days=days, base=base, periods_per_year=252)
+
+
+def grid(base_grid: dict) -> pd.DataFrame:
+    return grid_variants(SweepSpec(name="t", strategy="x", grid=base_grid))
+
+
+def strategy(weighting: Block, assets=(), overlays=(), **kwargs) -> Strategy:
+    return Strategy(id="t", thesis="t", weighting=weighting, assets=assets, overlays=overlays, **kwargs)
+
+
+CASES = {
+    "inverse volatility x btc share x rebalance": (
+        strategy(InverseVolatility(lookback=20), assets=("SPY", "TLT", "GLD", "NVDA", "RIOT")),
+        {"lookback": [5, 20, 63], "btc_share": [0.0, 0.1, 0.5], "rebalance": ["weekly", "monthly", "yearly"]},
+    ),
+    "drift band tolerance": (
+        strategy(InverseVolatility(lookback=20), assets=("SPY", "TLT", "RIOT"), rebalance=DriftBand(0.05)),
+        {"lookback": [10, 40], "tolerance": [0.01, 0.05, 0.2], "btc_share": [0.0, 0.2]},
+    ),
+    "equal weight": (
+        strategy(EqualWeight(), assets=("SPY", "QQQ", "NVDA", "RIOT")),
+        {"btc_share": [0.0, 0.3], "rebalance": ["daily", "monthly", "yearly"]},
+    ),
+    "fixed weights": (
+        strategy(Fixed({"SPY": 0.6, "TLT": 0.4})),
+        {"weights": [{"SPY": 0.6, "TLT": 0.4}, {"SPY": 0.3, "NVDA": 0.7}], "btc_share": [0.0, 0.05]},
+    ),
+    "blend of sleeves": (
+        strategy(Blend({"SPY": 0.5, "NVDA": 0.5}, inside=InverseVolatility(lookback=10))),
+        {"shares": [{"SPY": 0.5, "NVDA": 0.5}, {"SPY": 0.2, "NVDA": 0.8}], "btc_share": [0, 0.2]},
+    ),
+    "trend filter, cash": (
+        strategy(Fixed({"BTC-USD": 1.0}), overlays=(TrendFilter("BTC-USD", lookback=50),), rebalance="daily"),
+        {"lookback": [1, 20, 50, 200], "btc_share": [0.0, 0.25]},
+    ),
+    "trend filter, fallback": (
+        strategy(Fixed({"BTC-USD": 0.5, "SPY": 0.5}), overlays=(TrendFilter("BTC-USD", 50, "TLT"),)),
+        {"lookback": [10, 100], "rebalance": ["weekly", "monthly"]},
+    ),
+    "correlation switch": (
+        strategy(
+            Fixed({"BTC-USD": 1.0}),
+            overlays=(CorrelationSwitch("BTC-USD", "SPY", 63, 0.3, "GLD"),),
+            rebalance="weekly",
+        ),
+        {"lookback": [10, 63], "threshold": [-0.2, 0.0, 0.1, 0.3], "btc_share": [0.0, 0.1]},
+    ),
+    "durations and counts": (
+        strategy(
+            InverseVolatility(lookback="30D"),
+            assets=("SPY", "BTC-USD", "NVDA"),
+            overlays=(TrendFilter("BTC-USD", "100D", "GLD"), CorrelationSwitch("BTC-USD", "SPY", "63D", 0.2)),
+        ),
+        {"lookback": ["20D", 20, "91D"], "threshold": [0.0, 0.4], "btc_share": [0.0, 0.1]},
+    ),
+    "two overlays": (
+        strategy(
+            Fixed({"BTC-USD": 0.7, "QQQ": 0.3}),
+            overlays=(TrendFilter("BTC-USD", 30, "GLD"), CorrelationSwitch("BTC-USD", "SPY", 20, 0.2, None)),
+        ),
+        {"lookback": [15, 40], "threshold": [0.0, 0.5]},
+    ),
+}
+
+
+def assert_parts_equal_per_variant(task: SweepTask, params: pd.DataFrame, parts: list) -> None:
+    """Every variant's orders in ``parts`` equal build_orders' to 1e-9 (NaN = no order in the same cells)."""
+    reference = list(variant_orders(task, params).values())
+    assert sorted(p for positions, _ in parts for p in positions) == list(range(len(params)))
+    for positions, block in parts:
+        for v, position in enumerate(positions):
+            expected = reference[position]
+            assert expected.index.isin(block.dates).all(), f"variant {position}: a trade date is missing"
+            got = block.variant(v)
+            extra = [t for t in got.columns if t not in expected.columns]
+            assert got[extra].isna().all().all()  # tickers the variant does not hold: never an order
+            np.testing.assert_allclose(
+                got[list(expected.columns)].to_numpy(),
+                expected.reindex(block.dates).to_numpy(),
+                rtol=0,
+                atol=1e-9,
+                err_msg=f"variant {position}: {params.iloc[position].to_dict()}",
+            )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_batched_orders_equal_the_per_variant_path(case, prices):
+    base, values = CASES[case]
+    assert batchable(base)
+    task = task_for(base, prices)
+    params = grid(values)
+    parts = batch_parts(task, variant_strategies(task, params))
+    assert parts is not None  # the batched path itself, not a fallback to the per-variant one
+    assert_parts_equal_per_variant(task, params, parts)
+
+
+@pytest.mark.parametrize("case", ["inverse volatility x btc share x rebalance", "correlation switch"])
+def test_batched_sweep_metrics_equal_the_per_variant_path(case, prices, monkeypatch):
+    base, values = CASES[case]
+    task = task_for(base, prices)
+    params = grid(values)
+    batched = evaluate_chunk(task, params, Costs())
+    monkeypatch.setattr(orders_module, "batchable", lambda strategy: False)
+    one_by_one = evaluate_chunk(task, params, Costs())
+    pd.testing.assert_frame_equal(batched, one_by_one, rtol=0, atol=1e-9, check_exact=False)
+
+
+def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
+    base, values = CASES["inverse volatility x btc share x rebalance"]
+    calls = []
+    original = InverseVolatility.__call__
+
+    def counted(self, known):
+        calls.append(self.lookback)
+        return original(self, known)
+
+    monkeypatch.setattr(InverseVolatility, "__call__", counted)
+    chunk_orders(task_for(base, prices), grid(values))
+    assert sorted(calls) == [5, 20, 63]  # 27 variants, three lookbacks
+
+
+@dataclass(frozen=True)
+class LowestPrice(Block):
+    """A user's weighting without a batched path: all in the asset with the lowest previous close."""
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        lowest = known.fillna(np.inf).to_numpy().argmin(axis=1)
+        return pd.DataFrame(np.eye(known.shape[1])[lowest], index=known.index, columns=known.columns)
+
+
+@dataclass(frozen=True)
+class TrendAboveZero(TrendFilter):
+    """A user's subclass of a shipped overlay that computes another way and declares no batched path."""
+
+    def signal(self, known: pd.DataFrame) -> pd.Series:
+        return ~(known[self.asset].pct_change(self.lookback, fill_method=None) > 0)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        strategy(LowestPrice(), assets=("SPY", "TLT", "QQQ")),
+        strategy(Fixed({"BTC-USD": 1.0}), overlays=(TrendAboveZero("BTC-USD", lookback=20),)),
+    ],
+    ids=["user weighting", "user overlay subclass"],
+)
+def test_a_user_block_without_a_batched_path_runs_one_variant_at_a_time(base, prices, monkeypatch):
+    assert not batchable(base)
+    values = {"btc_share": [0.0, 0.2], "rebalance": ["weekly", "monthly"]}
+    if base.overlays:
+        values["lookback"] = [5, 30]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the batched path ran a block that has none")
+
+    monkeypatch.setattr(orders_module, "batch_target_weights", refuse)
+    task = task_for(base, prices)
+    parts = chunk_orders(task, grid(values))
+    assert len(parts) == 1
+    assert_parts_equal_per_variant(task, grid(values), parts)
+    metrics = evaluate_chunk(task, grid(values), Costs())
+    assert metrics["sharpe"].notna().all() and metrics["total_return"].nunique() == len(metrics)
