@@ -49,10 +49,13 @@ def timed(call, repeat: int) -> tuple[float, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--prices", default=str(ROOT.parent / "shared" / "data" / "prices"))
+    parser.add_argument("--smoke", action="store_true", help="two repeats: checks that it runs, no numbers")
     args = parser.parse_args()
+    if args.smoke:
+        args.repeat = 2
     with tempfile.TemporaryDirectory() as folder:
         store = PriceStore(folder)
         import_csv([args.prices], store)
