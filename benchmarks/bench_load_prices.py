@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.calendar import trading_days
 from infrabt.data.csv_import import import_csv
 from infrabt.data.prices import load_prices

@@ -152,6 +152,7 @@ def sheet_cost(returns_csv: Path, folder: Path, repeat: int) -> dict[str, float]
     import matplotlib
     import pandas as pd
     import quantstats as qs
+
     from infrabt.reports.tearsheet import write_tearsheet
 
     matplotlib.use("svg")

@@ -307,6 +307,7 @@ def closed_form_ceiling(close, trade_rows, weights):
     orders, no cash, no costs. The fast path cannot beat this; it is the limit line.
     """
     import numpy as np
+
     from infrabt.engine.sweeps.fast import single_threaded_blas
 
     n_days, n_variants = close.shape[0], weights.shape[1]
@@ -329,6 +330,7 @@ def bt_parity(sample: int) -> None:
     """bt runs our target weights on our trade dates; values compared with the fast path and vectorbt."""
     import bt
     import numpy as np
+
     from infrabt.engine.result import Costs
     from infrabt.engine.simulate import simulate
     from infrabt.engine.sweeps.fast import OrderBlock, simulate_values

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Literal
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 
 Calendar = Literal["equity", "crypto"]

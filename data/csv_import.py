@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.errors import DataError, UnknownTickerError
 from infrabt.data.locks import cache_lock
 from infrabt.data.store import PriceStore, write_order

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 from infrabt.data.processes import parent_alive
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
 from infrabt.data.errors import ConfigError, InfrabtError
 
 CACHE_LOCK = ".infrabt-cache.lock"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.calendar import Calendar, trading_days
 from infrabt.data.errors import DataError, DataNotice, InfrabtError, UnknownTickerError
 from infrabt.data.locks import cache_lock

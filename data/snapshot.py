@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from infrabt.data.errors import DataError
 from infrabt.data.files import atomic_path
 from infrabt.data.paths import SNAPSHOT_FILE

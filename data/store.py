@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.files import atomic_path
 from infrabt.data.locks import cache_lock

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError, InfrabtError, UnknownTickerError
 from infrabt.data.paths import UNIVERSE_FILE, USER_UNIVERSE_NAME, config_dir
 

@@ -8,6 +8,7 @@ moves too (CLSK +387% on 2018-09-19 in the shared data), so they are flagged for
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.errors import DataError
 
 PRICE_COLUMNS = ("Open", "High", "Low", "Close", "Adj Close")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.calendar import check_range
 from infrabt.data.errors import DataError
 from infrabt.data.locks import cache_lock

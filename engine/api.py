@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.calendar import CALENDARS, check_range, parse_date
 from infrabt.data.errors import ConfigError, DataError, StrategyError
 from infrabt.engine.backtest import backtest

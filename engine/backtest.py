@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.calendar import periods_per_year
 from infrabt.data.errors import DataError, StrategyError
 from infrabt.engine.result import BacktestResult, Costs

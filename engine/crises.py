@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 from infrabt.data.paths import CRISES_FILE
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 
 

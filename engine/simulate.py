@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.errors import StrategyError
 from infrabt.engine.result import Costs
 

@@ -5,10 +5,9 @@
 Needs cached prices (`infrabt data import DIR` or `infrabt data update`); INFRABT_OFFLINE=1 stays offline.
 """
 
+import infrabt as ib
 from infrabt.engine.metrics import summary
 from infrabt.strategies import Blend, Strategy, TrendFilter
-
-import infrabt as ib
 
 barbell = Strategy(
     id="btc_gpu_barbell",

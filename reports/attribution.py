@@ -12,6 +12,7 @@ exactly to the volatility.
 
 import numpy as np
 import pandas as pd
+
 from infrabt.engine.result import BacktestResult
 from infrabt.reports.regression import hac_fit
 

@@ -4,11 +4,12 @@ lives here beyond what a chart needs (drawdown from equity, for instance)."""
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
 from infrabt.engine.crises import Crisis
 from infrabt.engine.result import growth_of_one
 from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE
 from infrabt.reports.thesis import BTC, GOLD, WINDOW, Thesis
-from plotly.subplots import make_subplots
 
 TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 11}}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

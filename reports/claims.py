@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 from infrabt.data.paths import package_file
 from infrabt.engine import bootstrap

@@ -12,9 +12,10 @@ from functools import cache
 
 import pandas as pd
 import plotly.graph_objects as go
-from infrabt.engine.crises import Crisis
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
+
+from infrabt.engine.crises import Crisis
 
 METRIC_FORMATS = {
     # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)

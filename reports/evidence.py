@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from infrabt.engine.crises import Crisis
 from infrabt.engine.result import BacktestResult
 from infrabt.reports.attribution import COSTS, attribution

@@ -3,10 +3,11 @@ strategy's return and risk came from, by sleeve. Plain frames in, plotly figures
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
 from infrabt.reports.attribution import COSTS
 from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values
 from infrabt.reports.pivot import Pivot
-from plotly.subplots import make_subplots
 
 HALVING = pd.Timestamp("2024-04-20")
 """Bitcoin's fourth halving: the split the shipped claims file uses for the miners' pivot."""

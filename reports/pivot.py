@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.universe import group, groups
 from infrabt.reports.claims import ClaimTest, Thesis
 from infrabt.reports.regression import hac_fit, rolling_loadings

@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data import files
 from infrabt.data.paths import CRISES_FILE
 from infrabt.engine.api import check_benchmark, write_csvs

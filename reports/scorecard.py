@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.universe import group, groups
 from infrabt.engine import bootstrap
 from infrabt.engine.crises import Crisis, window_rows

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
+
 from infrabt.data.files import write_text
 
 # the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
 from infrabt.reports.dashboard import _environment, _plotly_js, safe_json
-from markupsafe import Markup
 
 OLD_PLOTLY_FILE = "plotly.min.js"  # written beside the page by earlier versions; now inlined
 TOP_N = 20

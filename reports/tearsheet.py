@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from infrabt.data.files import atomic_path, safe_filename
-from infrabt.data.processes import die_with_parent
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from infrabt.data.files import atomic_path, safe_filename
+from infrabt.data.processes import die_with_parent
 
 WORKERS = 2
 _FIXES = (

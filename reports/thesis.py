@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from infrabt.engine.crises import Crisis, crisis_table
 
 WINDOW = 63

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
 from infrabt.data.calendar import CALENDARS
 from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.data.universe import resolve, ticker

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.universe import resolve
 from infrabt.strategies.base import BTC, Strategy, first_allocation_day, known_closes
 from infrabt.strategies.schedules import Every

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
+
 from infrabt.strategies.base import BTC
 from infrabt.strategies.block import Block
 from infrabt.strategies.windows import Lookback, describe, rolling, when_full

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.errors import StrategyError
 from infrabt.strategies.block import Block
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.universe import resolve
 from infrabt.strategies.base import live
 from infrabt.strategies.block import Block

@@ -12,6 +12,7 @@ asset's first price at least ``duration - 1 day`` back (for a daily series, as m
 import math
 
 import pandas as pd
+
 from infrabt.data.errors import StrategyError
 
 Lookback = int | str

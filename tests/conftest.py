@@ -120,8 +120,9 @@ class FakeYahoo:
 @pytest.fixture
 def fake_yahoo(monkeypatch, tmp_store):
     """Yahoo without the network: the real ``yf.download`` runs, fed by ``FakeYahoo``; sleeps recorded."""
-    import infrabt.data.yahoo
     import yfinance.multi
+
+    import infrabt.data.yahoo
 
     fake = FakeYahoo()
     monkeypatch.setattr(yfinance.multi, "Ticker", fake.ticker)

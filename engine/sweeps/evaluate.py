@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.fast import OrderBlock, simulate_values, values_to_returns
 from infrabt.engine.sweeps.metrics import summary_arrays, window_returns

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
 from infrabt.data.errors import ConfigError
 from infrabt.data.files import write_parquet
 from infrabt.data.processes import die_with_parent
@@ -226,6 +227,7 @@ def run_dask(
 ) -> Iterator[tuple[Chunk, pd.DataFrame]]:
     """Chunks as Dask tasks; the task (prices, strategy) is scattered to every worker once."""
     from dask.distributed import as_completed as dask_completed
+
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
     shared = client.scatter(task, broadcast=True)

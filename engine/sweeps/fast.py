@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from infrabt.engine.result import Costs
 
 # vectorbt's tolerance for "close enough" comparisons (vectorbt.utils.math_): a buy within it of the cash is

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.calendar import parse_date
 from infrabt.data.errors import ConfigError
 from infrabt.engine.result import Costs, check_cost

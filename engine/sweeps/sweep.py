@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from infrabt.data.calendar import parse_date, periods_per_year
 from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
@@ -441,10 +442,9 @@ def code_fingerprint() -> str:
 def fingerprinted_files() -> list[Path]:
     """The source files behind a sweep's numbers: the sweep package, the strategies, the simulation and the
     price panel with its calendar."""
+    from infrabt import strategies
     from infrabt.data import calendar, prices
     from infrabt.engine import backtest, result, simulate
-
-    from infrabt import strategies
 
     here = Path(__file__).parent
     modules = (backtest, simulate, result, prices, calendar)

@@ -3,6 +3,7 @@
 import warnings
 
 import pytest
+
 from infrabt.data.csv_import import import_csv, read_price_csv
 from infrabt.data.errors import DataError, UnknownTickerError
 

@@ -4,8 +4,8 @@ second fails at once naming the first), and a killed run's temp files cleared by
 import os
 
 import pytest
-from infrabt.data.locks import LockedError, folder_lock, remove_leftovers
 
+from infrabt.data.locks import LockedError, folder_lock, remove_leftovers
 from tests.faults import start_python, wait_for
 
 HOLD = """

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from infrabt.data.calendar import equity_calendar
 from infrabt.data.errors import ConfigError, DataError, UnknownTickerError
 from infrabt.data.prices import align_all, load_prices

@@ -4,6 +4,7 @@ import warnings
 
 import pandas as pd
 import pytest
+
 from infrabt.data.csv_import import import_csv
 from infrabt.data.errors import DataError, DataNotice
 from infrabt.data.paths import SNAPSHOT_FILE
@@ -11,7 +12,6 @@ from infrabt.data.prices import load_prices
 from infrabt.data.snapshot import build, seed, snapshot_end, snapshot_tickers
 from infrabt.data.store import PriceStore
 from infrabt.data.universe import load_universe
-
 from tests.conftest import DNS, SHARED_PRICES
 
 

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import CacheCorruptError, DataError
 from infrabt.data.store import PriceStore
 from infrabt.data.validation import COLUMNS
-
 from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata
 
 

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import ConfigError, UnknownTickerError
 from infrabt.data.universe import group, load_universe, resolve, ticker
 from infrabt.strategies import EqualWeight, Strategy

@@ -7,10 +7,10 @@ import warnings
 import pandas as pd
 import pytest
 import yfinance as yf
-from infrabt.data.errors import ConfigError, DataError, UnknownTickerError
-from infrabt.data.yahoo import NetworkError, update
 from yfinance.exceptions import YFTzMissingError
 
+from infrabt.data.errors import ConfigError, DataError, UnknownTickerError
+from infrabt.data.yahoo import NetworkError, update
 from tests.conftest import DNS
 from tests.faults import punch_hole, truncate_answers
 

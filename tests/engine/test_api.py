@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.engine.api import STALE_SESSIONS, choose_calendar, common_end, select, warmup
 from infrabt.strategies import load_strategies
@@ -48,7 +49,6 @@ def test_the_warmup_fills_a_lookback_so_the_first_day_is_fully_invested():
     from infrabt.engine.backtest import backtest
     from infrabt.engine.result import Costs
     from infrabt.strategies import InverseVolatility, Strategy
-
     from tests.synthetic import random_walk
 
     prices = random_walk(["SPY", "TLT"], days=500, start="2022-01-03")
@@ -121,7 +121,6 @@ def test_an_explicit_end_past_a_last_price_is_named():
 
 def test_a_result_shows_its_metrics_plot_and_summary():
     from infrabt.engine.metrics import summary
-
     from tests.reports.test_reports import EVIL, make_result
 
     result = make_result(names=("spy", "rails", EVIL))

@@ -5,11 +5,11 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import DataError
 from infrabt.engine.backtest import backtest
 from infrabt.engine.result import Costs
 from infrabt.strategies import EqualWeight, Fixed, Strategy, load_strategies
-
 from tests.synthetic import random_walk
 
 NO_COSTS = Costs(fees=0.0, slippage=0.0, init_cash=10_000.0)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import StrategyError
 from infrabt.engine.backtest import check_targets
 from infrabt.strategies import Fixed, Strategy

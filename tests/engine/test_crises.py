@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import ConfigError
 from infrabt.engine.crises import COLUMNS, Crisis, crisis_table, load_crises, window_stats, worst_drawdowns
 

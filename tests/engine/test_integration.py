@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from infrabt.data.prices import load_prices
-from infrabt.engine.api import run
-from infrabt.strategies import load_strategies
 from typer.testing import CliRunner
 
 from infrabt.cli import app
+from infrabt.data.prices import load_prices
+from infrabt.engine.api import run
+from infrabt.strategies import load_strategies
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from infrabt.engine.backtest import backtest, backtest_days, build_orders
 from infrabt.engine.result import Costs
 from infrabt.strategies import DriftBand, Fixed, InverseVolatility, Strategy, load_strategies
-
 from tests.synthetic import random_walk
 
 DAYS, START = 420, 300  # 300 days of warm-up: the 200-day trend filter is filled on the first day

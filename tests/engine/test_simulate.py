@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import StrategyError
 from infrabt.engine.result import Costs
 from infrabt.engine.simulate import simulate
-
 from tests.synthetic import random_walk
 
 NO_COSTS = Costs(fees=0.0, slippage=0.0, init_cash=1_000.0)

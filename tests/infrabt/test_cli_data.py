@@ -2,11 +2,11 @@
 traceback, and the cache as it was."""
 
 import pytest
-from infrabt.data.universe import load_universe
 from typer.testing import CliRunner
 from yfinance.exceptions import YFTzMissingError
 
 from infrabt.cli import app
+from infrabt.data.universe import load_universe
 from tests.conftest import DNS
 from tests.faults import BAD_METADATA, CACHE_EDITS, edit_cache, set_metadata, start_python, wait_for
 from tests.synthetic import random_walk
@@ -190,7 +190,6 @@ def test_shared_data_lists_all_41_tickers_with_their_true_ranges(shared_prices):
 def test_shared_data_ranges_match_the_sources_table(shared_prices):
     """First, last and rows of every ticker as documented in ../shared/data/prices/SOURCES.md."""
     from infrabt.data.store import PriceStore
-
     from tests.conftest import SHARED_PRICES
 
     documented = {}

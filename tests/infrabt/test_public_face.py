@@ -5,11 +5,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from infrabt.data.paths import package_dir
 from typer.testing import CliRunner
 
 import infrabt
 from infrabt.cli import app
+from infrabt.data.paths import package_dir
 from tests.conftest import SHARED_PRICES
 
 EXTRA_PRICES = SHARED_PRICES.parent / "prices-extra"

@@ -4,6 +4,7 @@ the fees and slippage the engine charged, and the factor regression recovers kno
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.engine import metrics
 from infrabt.engine.backtest import backtest
 from infrabt.engine.result import Costs
@@ -18,7 +19,6 @@ from infrabt.reports.attribution import (
 )
 from infrabt.reports.thesis import asset_returns
 from infrabt.strategies import EqualWeight, Fixed, Strategy
-
 from tests.synthetic import random_walk
 
 TICKERS = ["SPY", "QQQ", "GLD", "BTC-USD", "RIOT", "NVDA"]

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from infrabt.reports import write_report
 
+from infrabt.reports import write_report
 from tests.reports.test_reports import EVIL, make_result
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

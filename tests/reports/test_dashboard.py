@@ -6,12 +6,12 @@ import re
 
 import pandas as pd
 import pytest
+
 from infrabt.engine.crises import Crisis
 from infrabt.reports import write_report
 from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE, RESERVED, colors_for
 from infrabt.reports.dashboard import crisis_heatmap, distinct_windows, docstring_html, rails_vs_coin
 from infrabt.strategies import load_strategies
-
 from tests.reports.test_reports import make_result
 
 

@@ -4,13 +4,13 @@ the dashboard opens with the scorecard; on the shared prices, the quoted moves m
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.engine.backtest import backtest
 from infrabt.engine.bootstrap import METRICS
 from infrabt.engine.result import Costs
 from infrabt.reports import write_report
 from infrabt.reports.scorecard import COLUMNS
 from infrabt.strategies import Fixed, Strategy
-
 from tests.conftest import SHARED_PRICES
 
 HALVING = pd.Timestamp("2024-04-20")

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
+
 from infrabt.data.errors import ConfigError
 from infrabt.engine.crises import COLUMNS
 from infrabt.engine.result import BacktestResult, Costs
 from infrabt.reports import write_report
 from infrabt.reports.thesis import conditional_betas, rolling_beta, thesis_check
-from markupsafe import escape
 
 EVIL = '<img src=x onerror=alert(1)></script><script>alert("x")</script>'
 

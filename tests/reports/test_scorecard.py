@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.errors import ConfigError
 from infrabt.engine import bootstrap, metrics
 from infrabt.engine.crises import Crisis

@@ -6,6 +6,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
+
+from infrabt.cli import app
 from infrabt.engine.sweeps.sweep import run_sweep
 from infrabt.reports.dashboard import _plotly_js
 from infrabt.reports.sweep_report import (
@@ -15,9 +18,6 @@ from infrabt.reports.sweep_report import (
     distribution_figure,
     points_figure,
 )
-from typer.testing import CliRunner
-
-from infrabt.cli import app
 from tests.engine.sweeps.test_sweep import RANDOM
 
 GRID = {"name": "grid", "strategy": "btc_trend", "start": "2019-06-01", "grid": {"lookback": [20, 40, 60]}}

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.reports import write_report
 from infrabt.reports.manifest import MANIFEST, recorded_files
 from infrabt.reports.tearsheet import (
@@ -17,7 +18,6 @@ from infrabt.reports.tearsheet import (
     stored_fingerprint,
     write_tearsheet,
 )
-
 from tests.reports.test_reports import make_result
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.strategies import (
     Blend,
@@ -19,7 +20,6 @@ from infrabt.strategies import (
     TrendFilter,
     load_strategies,
 )
-
 from tests.synthetic import random_walk
 
 SHIPPED = {

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.data.calendar import crypto_calendar, equity_calendar
 from infrabt.data.errors import StrategyError
 from infrabt.engine.api import warmup

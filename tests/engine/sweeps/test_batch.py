@@ -3,10 +3,11 @@ variant, for every shipped block; a user block without a batched path still runs
 
 from dataclasses import dataclass
 
-import infrabt.engine.sweeps.orders as orders_module
 import numpy as np
 import pandas as pd
 import pytest
+
+import infrabt.engine.sweeps.orders as orders_module
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.evaluate import SweepTask, evaluate_chunk
 from infrabt.engine.sweeps.orders import batch_parts, chunk_orders, variant_orders, variant_strategies
@@ -23,7 +24,6 @@ from infrabt.strategies import (
 )
 from infrabt.strategies.batch import batchable
 from infrabt.strategies.block import Block
-
 from tests.synthetic import random_walk
 
 TICKERS = ["SPY", "TLT", "GLD", "QQQ", "BTC-USD", "MARA", "RIOT", "NVDA"]

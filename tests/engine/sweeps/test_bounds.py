@@ -6,6 +6,7 @@ import threading
 import tracemalloc
 
 import pytest
+
 from infrabt.data.errors import ConfigError
 from infrabt.engine.sweeps.bounds import MAX_RANGE_VALUES, local_workers
 from infrabt.engine.sweeps.spec import load_spec, spec_from_dict

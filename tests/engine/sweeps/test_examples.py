@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+import infrabt as ib
 from infrabt.engine.metrics import summary
 from infrabt.engine.sweeps.sweep import RESULTS_FILE, run_sweep
 from infrabt.strategies import load_strategies
-
-import infrabt as ib
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "sweeps"
 

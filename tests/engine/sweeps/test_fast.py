@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.engine.result import Costs
 from infrabt.engine.simulate import simulate
 from infrabt.engine.sweeps.fast import OrderBlock, simulate_values, values_to_returns

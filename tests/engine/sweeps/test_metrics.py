@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.engine.metrics import summary
 from infrabt.engine.sweeps.metrics import summary_arrays, window_returns
 

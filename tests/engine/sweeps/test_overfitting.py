@@ -8,6 +8,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 import pytest
+
 from infrabt.engine.sweeps.overfitting import (
     block_bounds,
     block_sums,

@@ -1,6 +1,7 @@
 """Sweep specs: TOML and Python give the same spec; grids expand to their product; bad specs name the fix."""
 
 import pytest
+
 from infrabt.data.errors import ConfigError
 from infrabt.engine.sweeps.spec import (
     MAX_VARIANTS_WITHOUT_YES,

@@ -3,9 +3,10 @@
 import json
 import warnings
 
-import infrabt.engine.sweeps.evaluate
 import pandas as pd
 import pytest
+
+import infrabt.engine.sweeps.evaluate
 from infrabt.data.errors import ConfigError
 from infrabt.data.prices import load_prices
 from infrabt.engine.backtest import backtest
