@@ -136,6 +136,30 @@ def test_malformed_crises_file_fails_before_the_backtest(cached, tmp_path):
     assert not out.exists()
 
 
+def test_a_malformed_claims_file_fails_before_the_backtest(cached, tmp_path):
+    claims = tmp_path / "my_thesis.toml"
+    claims.write_text(
+        '[[claim]]\nid = "1"\ntitle = "t"\n[[claim.test]]\nstatistic = "beta"\nasset = "SPY"\nabove = 1\n'
+    )
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--claims", str(claims), "--out", str(out))
+    assert_one_line_error(result, "my_thesis.toml", "claim 1", "versus")
+    assert "ran " not in result.output and not out.exists()
+
+
+def test_a_claims_file_of_your_own_is_the_one_tested(cached, tmp_path):
+    claims = tmp_path / "my_thesis.toml"
+    claims.write_text(
+        '[[claim]]\nid = "9"\ntitle = "QQQ moves with SPY"\nlink = "metrics"\n'
+        '[[claim.test]]\nstatistic = "beta"\nasset = "QQQ"\nversus = "SPY"\nabove = -5.0\n'
+    )
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--no-tearsheets", "--claims", str(claims), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    thesis = pd.read_csv(out / "thesis.csv")
+    assert thesis["claim"].astype(str).tolist() == ["9"] and thesis["verdict"].tolist() == ["supported"]
+
+
 @pytest.fixture
 def with_btc(cached, make_prices):
     """The SPY/QQQ cache plus BTC-USD every day, ending ten days before the equities (stale)."""
