@@ -223,7 +223,7 @@ def run_one(job: dict) -> dict:
         infrabt.engine.sweeps.orders.batchable = lambda strategy: False
     started = time.perf_counter()
     result = run_sweep(job["spec"], job["out"], workers=job["workers"], method=job.get("method", "fast"),
-                       limit=job.get("limit"), report=False)  # fmt: skip
+                       limit=job.get("limit"))  # fmt: skip
     return {"seconds": time.perf_counter() - started, "variants": result.n_variants}
 
 

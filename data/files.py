@@ -68,14 +68,15 @@ def prepare_dir(path: "str | Path") -> Path:
     """Create an output folder and prove it is writable now, before minutes of work go into it.
 
     Never inside the installed package: a reinstall would delete it, and it could shadow package files."""
-    from infrabt.data.paths import package_dir
+    from infrabt.data.paths import package_dirs
 
     path = Path(path)
     inside = path.resolve()
-    if inside == package_dir() or package_dir() in inside.parents:
-        raise ConfigError(
-            f"--out {path} is inside the infrabt package ({package_dir()}); choose a folder of yours"
-        )
+    for package in package_dirs():
+        if inside == package or package in inside.parents:
+            raise ConfigError(
+                f"--out {path} is inside infrabt's own code ({package}); choose a folder of yours"
+            )
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):

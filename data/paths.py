@@ -37,9 +37,11 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP))
 
 
-def package_dir() -> Path:
-    """The installed ``infrabt`` package: ``--out`` must never point inside it."""
-    return Path(str(resources.files("infrabt"))).resolve()
+def package_dirs() -> list[Path]:
+    """Every folder infrabt's code lives in: ``--out`` must never point inside one. In a wheel they all sit
+    under ``infrabt/``; in an editable install the stages are the checkout's top-level folders."""
+    names = ("infrabt", "infrabt.data", "infrabt.strategies", "infrabt.engine", "infrabt.reports")
+    return [Path(str(resources.files(name))).resolve() for name in names]
 
 
 def offline_by_default() -> bool:

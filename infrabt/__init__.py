@@ -18,7 +18,7 @@ __version__ = "0.2.0"
 _EXPORTS = {
     "run": "infrabt.engine.api",
     "BacktestResult": "infrabt.engine.result",
-    "sweep": "infrabt.engine.sweeps.sweep:run_sweep",
+    "sweep": "infrabt.reports.sweep_report:sweep",
     "SweepResult": "infrabt.engine.sweeps.sweep",
     "write_report": "infrabt.reports.report",
     "load_prices": "infrabt.data.prices",

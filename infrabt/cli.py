@@ -524,7 +524,7 @@ def sweep(
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
 
     from infrabt.engine.sweeps.spec import load_spec
-    from infrabt.engine.sweeps.sweep import run_sweep
+    from infrabt.reports.sweep_report import sweep as run_sweep
 
     checked = load_spec(spec)  # a bad spec fails before --out is created
     claim_out(out, final="sweep.html")

@@ -28,6 +28,8 @@ STATISTICS = {
     "move": ("asset", "start", "end"),
 }
 DATES = ("start", "end", "base_start", "base_end")
+COMPARISONS = ("correlation_change", "loading_change")
+"""Statistics that compare a base period (base_start..base_end) with a later one (start..end)."""
 KEYS = {"statistic", "asset", "versus", "factors", "factor", "above", "below", "quoted", "windows", *DATES}
 
 
@@ -97,6 +99,8 @@ def _settings(table: dict, path: Path) -> Settings:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ConfigError(f"{path}: [bootstrap] {key} = {value!r} must be a positive number")
+        if isinstance(default, int) and value != int(value):
+            raise ConfigError(f"{path}: [bootstrap] {key} = {value!r} must be a whole number")
         values[key] = type(default)(value)
     if not 0 < values["confidence"] < 1:
         raise ConfigError(f"{path}: [bootstrap] confidence must be between 0 and 1, e.g. 0.95")
@@ -142,6 +146,13 @@ def _test(table: dict, name: str) -> ClaimTest:
     else:
         threshold = _number(table[sides[0]], sides[0], name)
     dates = {key: _date(table[key], key, name) for key in DATES if key in table}
+    if statistic in COMPARISONS:  # the bootstrap resamples the two periods apart: they must not overlap
+        if "base_end" not in dates or "start" not in dates:
+            raise ConfigError(
+                f"{name}: {statistic} compares two periods; give base_end = ... and start = ..."
+            )
+        if dates["base_end"] >= dates["start"]:
+            raise ConfigError(f"{name}: base_end must come before start (the two periods must not overlap)")
     return ClaimTest(
         statistic=statistic,
         asset=str(table["asset"]),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from infrabt.data.errors import ConfigError
 from infrabt.data.universe import group, groups
 from infrabt.engine import bootstrap
 from infrabt.engine.crises import Crisis, window_rows
@@ -196,6 +197,12 @@ def _crisis_days(index: pd.DatetimeIndex, windows: list[Crisis], chosen: tuple[s
 
 def _windows(windows: list[Crisis], chosen: tuple[str, ...]) -> list[Crisis]:
     listed = [w for w in windows if not w.computed]
+    unknown = sorted(set(chosen) - {w.id for w in listed})
+    if unknown:
+        known = ", ".join(w.id for w in listed)
+        raise ConfigError(
+            f"the claims file names crisis window(s) {', '.join(unknown)}, not listed ({known})"
+        )
     return [w for w in listed if w.id in chosen] if chosen else listed
 
 

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from infrabt.data.files import write_text
+from infrabt.engine.sweeps.sweep import SweepResult, run_sweep
 
 # the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
 from infrabt.reports.dashboard import _environment, _plotly_js, safe_json
@@ -53,6 +54,17 @@ _LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
     "modebar": {"orientation": "v"},
 }
+
+
+def sweep(spec, out_dir: "str | Path", *, report: bool = True, **options) -> SweepResult:
+    """Run a sweep (``infrabt.engine.sweeps.sweep.run_sweep``, same options) and write its page, sweep.html,
+    with tear sheets of the top ``tearsheets`` variants; returns the ``SweepResult``."""
+    result = run_sweep(spec, out_dir, **options)
+    if report:
+        result.report = write_sweep_report(
+            result, top_returns=result.top_returns, benchmark=result.benchmark_returns
+        )
+    return result
 
 
 def write_sweep_report(

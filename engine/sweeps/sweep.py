@@ -103,6 +103,10 @@ class SweepResult:
     executor: str = "local"
     seconds: float = 0.0
     report: Path | None = None
+    """sweep.html, once the reports stage has written it."""
+    top_returns: pd.DataFrame | None = None
+    """Daily returns of the top ``tearsheets`` variants (re-simulated), for their tear sheets."""
+    benchmark_returns: pd.Series | None = None
     overfitting: Overfitting | None = None
     cscv: Cscv | None = None
 
@@ -136,9 +140,10 @@ def run_sweep(
     limit: int | None = None,
     chunk_size: int | None = None,
     progress: bool = False,
-    report: bool = True,
 ) -> SweepResult:
-    """Run a sweep into ``out_dir`` (results.parquet, sweep.json, sweep.html), resuming an interrupted one.
+    """Run a sweep into ``out_dir`` (results.parquet, sweep.json), resuming an interrupted one.
+
+    The page (sweep.html) is the reports stage's: ``infrabt.sweep`` runs this and then writes it.
 
     spec:         a ``SweepSpec``, a TOML path, or the TOML's fields as a dict.
     split:        a date: rank on the days before it, report the days from it on (in/out-of-sample columns).
@@ -150,7 +155,7 @@ def run_sweep(
     method:       "fast" (closed form, equal to vectorbt's orders to 1e-9) or "vectorbt" (engine.simulate).
     limit:        run only the first ``limit`` variants (smoke tests, previews).
     chunk_size:   variants per chunk, overriding the size planned from ``max_memory``.
-    tearsheets:   write full tear sheets for the top N variants.
+    tearsheets:   keep the daily returns of the top N variants (``top_returns``) for their tear sheets.
     """
     started = time.perf_counter()
     spec = as_spec(spec)
@@ -226,11 +231,9 @@ def run_sweep(
         cscv=split_outcome,
     )
     write_info(result, fingerprint, len(chunks))
-    if report:
-        from infrabt.reports.sweep_report import write_sweep_report
-
-        top_returns, benchmark = tearsheet_inputs(result, task, variants, tearsheets, offline)
-        result.report = write_sweep_report(result, top_returns=top_returns, benchmark=benchmark)
+    result.top_returns, result.benchmark_returns = tearsheet_inputs(
+        result, task, variants, tearsheets, offline
+    )
     return result
 
 
@@ -469,13 +472,14 @@ def library_versions() -> str:
 
 
 def remove_stale_outputs(out: Path, fingerprint: str) -> None:
-    """Remove results.parquet, sweep.json and sweep.html left by a run with another fingerprint (or none
-    recorded), so an interrupted rerun never leaves the old results looking current."""
+    """Remove results.parquet, sweep.json and sweep.html left by a sweep with another fingerprint, so an
+    interrupted rerun never leaves the old results looking current. Only a folder whose sweep.json an
+    infrabt sweep wrote (it records a fingerprint) is touched: files of those names that are a user's stay."""
     try:
         recorded = json.loads((out / INFO_FILE).read_text(encoding="utf-8")).get("fingerprint")
     except (OSError, ValueError, AttributeError):
         recorded = None
-    if recorded == fingerprint:
+    if recorded is None or recorded == fingerprint:
         return
     for name in (RESULTS_FILE, INFO_FILE, REPORT_FILE):
         (out / name).unlink(missing_ok=True)

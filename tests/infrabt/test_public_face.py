@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import infrabt
 from infrabt.cli import app
-from infrabt.data.paths import package_dir
+from infrabt.data.paths import package_dirs
 from tests.conftest import SHARED_PRICES
 
 EXTRA_PRICES = SHARED_PRICES.parent / "prices-extra"
@@ -39,13 +39,15 @@ def test_version_from_the_cli_and_python_dash_m():
     assert out.returncode == 0 and out.stdout.strip() == f"infrabt {infrabt.__version__}"
 
 
-def test_out_inside_the_package_is_refused(tmp_store):
-    result = CliRunner().invoke(
-        app, ["run", "spy", "--offline", "--out", str(package_dir() / "reports" / "x")]
-    )
+@pytest.mark.parametrize("stage", range(5))
+def test_out_inside_infrabt_code_is_refused(tmp_store, stage):
+    """In a wheel everything sits under infrabt/; in an editable install data/, engine/, ... are folders of
+    the checkout: no --out may land in any of them."""
+    target = package_dirs()[stage] / "x"
+    result = CliRunner().invoke(app, ["run", "spy", "--offline", "--out", str(target)])
     assert result.exit_code == 2
-    assert "is inside the infrabt package" in result.stderr
-    assert not (package_dir() / "reports" / "x").exists()
+    assert "is inside infrabt's own code" in result.stderr
+    assert not target.exists()
 
 
 @pytest.mark.skipif(not EXTRA_PRICES.is_dir(), reason="../shared/data/prices-extra not found")

@@ -53,7 +53,7 @@ for symbol in ("SPY", "TLT"):
     index = pd.bdate_range("2019-01-01", periods=1500, name="Date")
     store.write(symbol, pd.DataFrame({"Adj Close": closes}, index=index), "test")
 spec = {"name": "r", "random": {"assets": ["SPY", "TLT"], "count": 400}, "start": "2019-06-01"}
-run_sweep(spec, sys.argv[1], workers=2, chunk_size=5, method="vectorbt", offline=True, report=False)
+run_sweep(spec, sys.argv[1], workers=2, chunk_size=5, method="vectorbt", offline=True)
 """
 
 

@@ -2,6 +2,7 @@
 verdict follows the interval, and a run without the inputs says "not tested" instead of failing."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -208,6 +209,13 @@ def test_the_claims_file_is_data_a_threshold_edit_changes_the_verdict(tmp_path):
         ('[[claim]]\nid = "1"\ntitle = "t"\n[[claim.test]]\nstatistic = "beta"\nasset = "a"\nabove = 1\n',
          r"claim 1, test 1: beta needs 'versus'"),
         ('[bootstrap]\nresamples = -5\n', r"\[bootstrap\] resamples = -5 must be a positive number"),
+        ('[bootstrap]\nmean_block = 0.5\n', r"\[bootstrap\] mean_block = 0.5 must be a whole number"),
+        ('[[claim]]\nid = "2"\ntitle = "t"\n[[claim.test]]\nstatistic = "correlation_change"\nasset = "a"\n'
+         'versus = "b"\nstart = 2022-01-01\nabove = 0\n', r"claim 2, test 1: correlation_change compares two "
+         r"periods; give base_end"),
+        ('[[claim]]\nid = "2"\ntitle = "t"\n[[claim.test]]\nstatistic = "correlation_change"\nasset = "a"\n'
+         'versus = "b"\nbase_end = 2022-06-01\nstart = 2022-01-01\nabove = 0\n',
+         r"base_end must come before start"),
         ('[[claim]]\nid = "1"\ntitle = "t"\n[[claim.test]]\nstatistic = "move"\nasset = "a"\n'
          'start = "2020-02-30"\nend = 2020-03-01\nquoted = 1\n', r"start = '2020-02-30' is not a date"),
     ],
@@ -217,3 +225,12 @@ def test_a_malformed_claims_file_names_the_file_the_claim_and_the_fix(tmp_path, 
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_claims(path)
+
+
+def test_a_crisis_window_the_claims_name_but_nobody_listed_is_an_error():
+    from infrabt.reports.scorecard import _windows
+
+    listed = [SimpleNamespace(id="covid", computed=False), SimpleNamespace(id="ftx", computed=False)]
+    assert [w.id for w in _windows(listed, ("ftx",))] == ["ftx"]
+    with pytest.raises(ConfigError, match=r"crisis window\(s\) covdi, not listed \(covid, ftx\)"):
+        _windows(listed, ("covdi",))

@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from infrabt.cli import app
-from infrabt.engine.sweeps.sweep import run_sweep
 from infrabt.reports.dashboard import _plotly_js
 from infrabt.reports.sweep_report import (
     DENSITY_POINTS,
@@ -18,6 +17,7 @@ from infrabt.reports.sweep_report import (
     distribution_figure,
     points_figure,
 )
+from infrabt.reports.sweep_report import sweep as sweep_with_page
 from tests.engine.sweeps.test_sweep import RANDOM
 
 GRID = {"name": "grid", "strategy": "btc_trend", "start": "2019-06-01", "grid": {"lookback": [20, 40, 60]}}
@@ -31,7 +31,7 @@ def figure_json(html: str, name: str) -> dict:
 
 def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path):
     spec = {**RANDOM, "name": "<script>alert(1)</script>"}
-    sweep = run_sweep(spec, tmp_path / "out", split="2020-06-01", workers=1)
+    sweep = sweep_with_page(spec, tmp_path / "out", split="2020-06-01", workers=1)
     html = sweep.report.read_text()
 
     assert sweep.report == tmp_path / "out" / "sweep.html"
@@ -57,7 +57,7 @@ def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path
 
 def test_two_parameter_sweep_has_a_metric_selectable_heatmap_and_lines(sweep_store, tmp_path):
     spec = {**GRID, "grid": {**GRID["grid"], "fees": [0.0, 0.002]}}
-    html = run_sweep(spec, tmp_path / "out", workers=1).report.read_text()
+    html = sweep_with_page(spec, tmp_path / "out", workers=1).report.read_text()
     heatmap = figure_json(html, "heatmap")
     buttons = [b["label"] for b in heatmap["layout"]["updatemenus"][0]["buttons"]]
     assert buttons == ["Sharpe", "CAGR", "Max drawdown"]
@@ -68,7 +68,7 @@ def test_two_parameter_sweep_has_a_metric_selectable_heatmap_and_lines(sweep_sto
 
 
 def test_tear_sheets_for_the_top_variants_are_linked(sweep_store, tmp_path):
-    sweep = run_sweep(GRID, tmp_path / "out", workers=1, tearsheets=2)
+    sweep = sweep_with_page(GRID, tmp_path / "out", workers=1, tearsheets=2)
     html = sweep.report.read_text()
     top = list(sweep.top(2).index)
     for variant in top:
@@ -82,7 +82,7 @@ def test_tear_sheets_for_the_top_variants_are_linked(sweep_store, tmp_path):
 def test_tear_sheets_of_a_grid_over_a_dict_parameter(sweep_store, tmp_path):
     spec = {"name": "w", "strategy": "sixty_forty", "start": "2019-03-01",
             "grid": {"weights": [{"SPY": 0.6, "TLT": 0.4}, {"SPY": 0.8, "TLT": 0.2}]}}  # fmt: skip
-    sweep = run_sweep(spec, tmp_path / "out", workers=1, tearsheets=1)
+    sweep = sweep_with_page(spec, tmp_path / "out", workers=1, tearsheets=1)
     (best,) = sweep.top(1).index
     assert f'href="tearsheets/{best}.html"' in sweep.report.read_text()
     assert (tmp_path / "out" / "tearsheets" / f"{best}.html").stat().st_size > 10_000

@@ -82,7 +82,7 @@ def test_workers_are_capped_at_the_chunk_count(sweep_store, monkeypatch, tmp_pat
         lambda max_workers, **k: pools.append(max_workers) or real(max_workers, **k),
     )
     spec = {"name": "r", "random": {"assets": ["SPY", "TLT"], "count": 6}, "start": "2019-06-01"}
-    run_sweep(spec, tmp_path / "out", workers=1000, chunk_size=2, offline=True, report=False)
+    run_sweep(spec, tmp_path / "out", workers=1000, chunk_size=2, offline=True)
     assert pools == [3], "three chunks: three processes, not a thousand"
 
 

@@ -18,9 +18,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "sweeps"
 
 
 def test_btc_share_by_rebalance_matches_single_backtests(shared_prices, tmp_path):
-    sweep = run_sweep(
-        EXAMPLES / "btc_share_x_rebalance.toml", tmp_path / "btc", split="2023-01-01", workers=2
-    )
+    sweep = ib.sweep(EXAMPLES / "btc_share_x_rebalance.toml", tmp_path / "btc", split="2023-01-01", workers=2)
     results = sweep.results
     assert len(results) == 63
     assert sorted(results["rebalance"].unique()) == ["monthly", "quarterly", "yearly"]
@@ -39,7 +37,7 @@ def test_btc_share_by_rebalance_matches_single_backtests(shared_prices, tmp_path
 
 
 def test_btc_trend_lookback_with_walk_forward(shared_prices, tmp_path):
-    sweep = run_sweep(EXAMPLES / "btc_trend_lookback.toml", tmp_path / "trend", walk_forward=True, workers=2)
+    sweep = ib.sweep(EXAMPLES / "btc_trend_lookback.toml", tmp_path / "trend", walk_forward=True, workers=2)
     assert sorted(sweep.results["lookback"]) == list(range(50, 301, 10))
     assert sweep.calendar == "crypto" and sweep.periods_per_year == 365
     assert len(sweep.folds) >= 4 and "wf1_oos_sharpe" in sweep.results.columns
@@ -53,7 +51,5 @@ def test_random_rails_portfolios_limited(shared_prices, tmp_path):
     assert (weights.sum(axis=1) - 1).abs().max() < 1e-12
     assert sweep.results["sharpe"].notna().all()
     # the first 300 of the 10,000 draws: a bigger limit starts with the same portfolios
-    again = run_sweep(
-        EXAMPLES / "rails_random_10k.toml", tmp_path / "again", limit=310, workers=1, report=False
-    )
+    again = run_sweep(EXAMPLES / "rails_random_10k.toml", tmp_path / "again", limit=310, workers=1)
     pd.testing.assert_frame_equal(again.results.iloc[:300], sweep.results)

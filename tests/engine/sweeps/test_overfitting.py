@@ -18,7 +18,7 @@ from infrabt.engine.sweeps.overfitting import (
     expected_max_sharpe,
     measure,
 )
-from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE, run_sweep
+from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE
 
 DAYS = 2_000
 
@@ -121,7 +121,9 @@ def test_effective_trials_interpolate_between_one_and_all_by_the_average_correla
 
 def test_a_sweep_leads_with_its_overfitting_numbers_everywhere(sweep_store, tmp_path):
     spec = {"name": "cloud", "start": "2019-01-02", "random": {"assets": ["SPY", "TLT", "QQQ"], "count": 60}}
-    sweep = run_sweep(spec, tmp_path / "s", workers=1)
+    from infrabt.reports.sweep_report import sweep as sweep_with_page
+
+    sweep = sweep_with_page(spec, tmp_path / "s", workers=1)
     numbers = sweep.overfitting.to_dict()
     assert numbers["variants"] == 60 and numbers["splits"] == numbers["splits_possible"] == 12_870
     assert 0 <= numbers["pbo"] <= 1 and 1 <= numbers["effective_trials"] <= 60
@@ -131,3 +133,15 @@ def test_a_sweep_leads_with_its_overfitting_numbers_everywhere(sweep_store, tmp_
     page = (tmp_path / "s" / "sweep.html").read_text()
     verdict = page.index(numbers["verdict"].split(",")[0])
     assert verdict < page.index("Distribution of all variants")
+
+
+def test_an_in_sample_winner_without_an_out_of_sample_sharpe_counts_as_overfit():
+    """Variant 0 wins in sample on blocks 0-1 but never moves on blocks 2-3 (no Sharpe there): that split
+    is overfit (logit <= 0), not ranked best."""
+    flat_late = np.array([[0.05, 0.05, 0.0, 0.0], [0.01, -0.01, 0.02, -0.01], [0.0, 0.01, 0.01, 0.0]]).T
+    squares = np.array([[0.01, 0.01, 0.0, 0.0], [0.02, 0.02, 0.02, 0.02], [0.02, 0.02, 0.02, 0.02]]).T
+    counts = np.full(4, 10.0)
+    outcome = cscv(flat_late, squares, counts)
+    first_split = next(i for i, row in enumerate(itertools.combinations(range(4), 2)) if row == (0, 1))
+    assert np.isfinite(outcome.logits).all()
+    assert outcome.logits[first_split] <= 0

@@ -25,16 +25,16 @@ def results(path) -> pd.DataFrame:
 
 
 def test_chunked_run_equals_one_chunk(sweep_store, tmp_path):
-    whole = run_sweep(RANDOM, tmp_path / "whole", workers=1, chunk_size=1000, report=False)
-    pieces = run_sweep(RANDOM, tmp_path / "pieces", workers=1, chunk_size=7, report=False)
+    whole = run_sweep(RANDOM, tmp_path / "whole", workers=1, chunk_size=1000)
+    pieces = run_sweep(RANDOM, tmp_path / "pieces", workers=1, chunk_size=7)
     assert whole.chunks_computed == 1 and pieces.chunks_computed == 6
     pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(tmp_path / "pieces"))
     assert len(whole.results) == 40 and whole.results.index.is_unique
 
 
 def test_worker_processes_give_the_same_results(sweep_store, tmp_path):
-    local = run_sweep(RANDOM, tmp_path / "one", workers=1, chunk_size=10, report=False)
-    pool = run_sweep(RANDOM, tmp_path / "two", workers=2, chunk_size=10, report=False)
+    local = run_sweep(RANDOM, tmp_path / "one", workers=1, chunk_size=10)
+    pool = run_sweep(RANDOM, tmp_path / "two", workers=2, chunk_size=10)
     pd.testing.assert_frame_equal(local.results.sort_index(), pool.results.sort_index())
 
 
@@ -55,18 +55,18 @@ def interrupt_at_chunk(monkeypatch, n: int) -> list[str]:
 
 
 def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_store, tmp_path, monkeypatch):
-    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10, report=False).results
+    reference = run_sweep(RANDOM, tmp_path / "reference", workers=1, chunk_size=10).results
     out = tmp_path / "interrupted"
     calls = interrupt_at_chunk(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+        run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert not (out / RESULTS_FILE).exists()  # no half-written results
     parts = sorted((out / ".sweep-parts").glob("*/part-*.parquet"))
     assert len(parts) == 2
     written = {p: p.stat().st_mtime_ns for p in parts}
 
     calls.clear()
-    resumed = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    resumed = run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert calls == ["v000020", "v000030"]  # only the two unfinished chunks ran
     assert (resumed.chunks_computed, resumed.chunks_reused) == (2, 2)
     assert {p: p.stat().st_mtime_ns for p in parts} == written
@@ -76,35 +76,35 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_chunks(sweep_sto
 
 def test_a_rerun_chunked_differently_recomputes_and_agrees(sweep_store, tmp_path):
     out = tmp_path / "sweep"
-    first = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
-    again = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    first = run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=15)
     # chunks 0-15 and 15-30 are new; 30-40 covers the same variants as before and is reused
     assert (again.chunks_reused, again.chunks_computed) == (1, 2)
     pd.testing.assert_frame_equal(first.results, again.results)
-    same = run_sweep(RANDOM, out, workers=1, chunk_size=15, report=False)
+    same = run_sweep(RANDOM, out, workers=1, chunk_size=15)
     assert (same.chunks_reused, same.chunks_computed) == (3, 0)
 
 
 def test_a_changed_spec_does_not_reuse_old_chunks(sweep_store, tmp_path):
     out = tmp_path / "sweep"
-    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
-    changed = run_sweep({**RANDOM, "fees": 0.0}, out, workers=1, chunk_size=10, report=False)
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    changed = run_sweep({**RANDOM, "fees": 0.0}, out, workers=1, chunk_size=10)
     assert changed.chunks_reused == 0 and changed.chunks_computed == 4
 
 
 def test_parts_computed_by_other_code_are_not_reused(sweep_store, tmp_path, monkeypatch):
     out = tmp_path / "sweep"
-    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
     monkeypatch.setattr(
         "infrabt.engine.sweeps.sweep.code_fingerprint", lambda: "another version of the simulation"
     )
-    again = run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    again = run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert (again.chunks_reused, again.chunks_computed) == (0, 4)
 
 
 def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(sweep_store, tmp_path):
     split = "2020-06-15"
-    sweep = run_sweep(RANDOM, tmp_path / "split", split=split, workers=1, report=False)
+    sweep = run_sweep(RANDOM, tmp_path / "split", split=split, workers=1)
     assert sweep.rank_by == "is_sharpe"
     row = sweep.results.iloc[5]
     weights = {t: row[f"w_{t}"] for t in TICKERS}
@@ -123,7 +123,7 @@ def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(swee
 
 def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp_path, monkeypatch):
     monkeypatch.setattr("infrabt.engine.sweeps.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
-    sweep = run_sweep(RANDOM, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    sweep = run_sweep(RANDOM, tmp_path / "wf", walk_forward=True, workers=1)
     assert len(sweep.folds) == 2  # 2019 -> 2020, 2020 -> 2021
     assert {"wf1_is_sharpe", "wf1_oos_total_return", "wf2_oos_sharpe"} <= set(sweep.results.columns)
     assert sweep.folds[1][1] == pd.Timestamp("2021-01-02")
@@ -132,17 +132,18 @@ def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp
 def test_walk_forward_drops_a_last_fold_whose_test_part_is_a_stub(sweep_store, tmp_path, monkeypatch):
     monkeypatch.setattr("infrabt.engine.sweeps.sweep.WALK_FORWARD_TRAIN_YEARS", 1)
     spec = {**RANDOM, "end": "2021-01-12"}  # a second fold would test on ~6 days of 2021
-    sweep = run_sweep(spec, tmp_path / "wf", walk_forward=True, workers=1, report=False)
+    sweep = run_sweep(spec, tmp_path / "wf", walk_forward=True, workers=1)
     assert [fold[1] for fold in sweep.folds] == [pd.Timestamp("2020-01-02")]
     assert not any(column.startswith("wf2_") for column in sweep.results.columns)
     with pytest.raises(ConfigError, match="--walk-forward needs at least 2 years"):
-        run_sweep({**RANDOM, "end": "2020-01-10"}, tmp_path / "short", walk_forward=True, workers=1,
-                  report=False)  # fmt: skip
+        run_sweep({**RANDOM, "end": "2020-01-10"}, tmp_path / "short", walk_forward=True, workers=1)
 
 
 def test_an_interrupted_rerun_with_other_options_leaves_no_stale_results(sweep_store, tmp_path, monkeypatch):
+    from infrabt.reports.sweep_report import sweep as sweep_with_page
+
     out = tmp_path / "sweep"
-    run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    sweep_with_page(RANDOM, out, workers=1, chunk_size=10)
     assert {"results.parquet", "sweep.json", "sweep.html"} <= {p.name for p in out.iterdir()}
     interrupt_at_chunk(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
@@ -152,12 +153,12 @@ def test_an_interrupted_rerun_with_other_options_leaves_no_stale_results(sweep_s
 
 def test_the_same_sweep_rerun_keeps_its_results_while_it_resumes(sweep_store, tmp_path, monkeypatch):
     out = tmp_path / "sweep"
-    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
     before = (out / RESULTS_FILE).stat().st_mtime_ns
     monkeypatch.setattr(
         infrabt.engine.sweeps.evaluate, "evaluate_chunk", lambda *a: pytest.fail("nothing to recompute")
     )
-    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert (out / RESULTS_FILE).is_file() and (out / RESULTS_FILE).stat().st_mtime_ns >= before
 
 
@@ -177,7 +178,7 @@ def test_sweeping_costs_as_the_last_grid_key_still_fills_chunks():
 
 def test_the_parts_folder_holds_only_parts(sweep_store, tmp_path):
     out = tmp_path / "sweep"
-    run_sweep(RANDOM, out, workers=1, chunk_size=10, report=False)
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
     (folder,) = (out / ".sweep-parts").iterdir()
     assert sorted(p.name for p in folder.iterdir()) == [
         f"part-{a:09d}-{a + 10:09d}.parquet" for a in range(0, 40, 10)
@@ -217,7 +218,7 @@ def test_grid_over_a_strategy_parameter_and_fees(sweep_store, tmp_path):
         "start": "2019-06-01",
         "grid": {"lookback": [20, 60], "fees": [0.0, 0.01]},
     }
-    sweep = run_sweep(spec, tmp_path / "grid", workers=1, report=False)
+    sweep = run_sweep(spec, tmp_path / "grid", workers=1)
     table = sweep.results.set_index(["lookback", "fees"])
     assert len(table) == 4 and sweep.calendar == "crypto" and sweep.periods_per_year == 365
     for lookback in (20, 60):  # fees only cost: same trades, lower return
@@ -230,21 +231,21 @@ def test_a_drift_band_tolerance_can_be_swept_with_rebalance_drift(sweep_store, t
         "start": "2019-03-01",
         "grid": {"rebalance": ["drift"], "tolerance": [0.02, 0.2]},
     }
-    sweep = run_sweep(spec, tmp_path / "drift", workers=1, report=False)
+    sweep = run_sweep(spec, tmp_path / "drift", workers=1)
     assert list(sweep.results["tolerance"]) == [0.02, 0.2]
     assert sweep.results["total_return"].nunique() == 2  # the bands trade differently
 
 
 def test_vectorbt_engine_gives_the_same_results(sweep_store, tmp_path):
-    fast = run_sweep(RANDOM, tmp_path / "fast", workers=1, report=False)
-    slow = run_sweep(RANDOM, tmp_path / "vbt", workers=1, report=False, method="vectorbt")
+    fast = run_sweep(RANDOM, tmp_path / "fast", workers=1)
+    slow = run_sweep(RANDOM, tmp_path / "vbt", workers=1, method="vectorbt")
     numbers = fast.results.select_dtypes("number").columns
     pd.testing.assert_frame_equal(fast.results[numbers], slow.results[numbers], rtol=1e-9, atol=1e-12)
 
 
 def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
-    local = run_sweep(RANDOM, tmp_path / "local", workers=1, chunk_size=10, report=False)
+    local = run_sweep(RANDOM, tmp_path / "local", workers=1, chunk_size=10)
     with distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=2,
@@ -253,8 +254,7 @@ def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
         host="127.0.0.1",
         dashboard_address=":0",
     ) as cluster:
-        on_dask = run_sweep(RANDOM, tmp_path / "dask", chunk_size=10, scheduler=cluster.scheduler_address,
-                            report=False)  # fmt: skip
+        on_dask = run_sweep(RANDOM, tmp_path / "dask", chunk_size=10, scheduler=cluster.scheduler_address)
     assert on_dask.executor.startswith("dask tcp://127.0.0.1")
     pd.testing.assert_frame_equal(local.results, on_dask.results.loc[local.results.index])
 
@@ -262,12 +262,12 @@ def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
 def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_store, tmp_path):
     address = "tcp://127.0.0.1:9"  # discard port: nothing listens
     with pytest.warns(UserWarning, match="cannot reach the Dask scheduler"):
-        sweep = run_sweep(RANDOM, tmp_path / "fallback", workers=1, scheduler=address, report=False)
+        sweep = run_sweep(RANDOM, tmp_path / "fallback", workers=1, scheduler=address)
     assert len(sweep.results) == 40 and sweep.executor == "local x1"
     with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
-        run_sweep(RANDOM, tmp_path / "strict", workers=1, scheduler=address, strict=True, report=False)
+        run_sweep(RANDOM, tmp_path / "strict", workers=1, scheduler=address, strict=True)
     with pytest.warns(UserWarning, match="cannot reach the Dask scheduler at notaurl"):
-        sweep = run_sweep(RANDOM, tmp_path / "notaurl", workers=1, scheduler="notaurl", report=False)
+        sweep = run_sweep(RANDOM, tmp_path / "notaurl", workers=1, scheduler="notaurl")
     assert sweep.executor == "local x1"
 
 
@@ -313,21 +313,34 @@ def test_bad_input_is_refused_before_any_work(sweep_store, tmp_path, spec, optio
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ConfigError, match=message):
-            run_sweep(spec, tmp_path / "bad", workers=1, report=False, **options)
+            run_sweep(spec, tmp_path / "bad", workers=1, **options)
     assert not (tmp_path / "bad" / RESULTS_FILE).exists()
 
 
 def test_an_interrupted_dynamic_sweep_resumes_and_equals_an_uninterrupted_one(
     sweep_store, tmp_path, monkeypatch
 ):
-    grid = {"name": "trend", "strategy": "btc_trend", "start": "2019-06-01",
-            "grid": {"lookback": [10, 20, 30, "30D", 60, "90D"], "btc_share": [0.0, 0.5]}}  # fmt: skip
-    reference = run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4, report=False).results
+    grid = {
+        "name": "trend",
+        "strategy": "btc_trend",
+        "start": "2019-06-01",
+        "grid": {"lookback": [10, 20, 30, "30D", 60, "90D"], "btc_share": [0.0, 0.5]},
+    }
+    reference = run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4).results
     calls = interrupt_at_chunk(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4, report=False)
+        run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4)
     calls.clear()
-    resumed = run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4, report=False)
+    resumed = run_sweep(grid, tmp_path / "cut", workers=1, chunk_size=4)
     assert (resumed.chunks_computed, resumed.chunks_reused) == (1, 2) and len(calls) == 1
     pd.testing.assert_frame_equal(resumed.results, reference)
     assert resumed.overfitting == run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4).overfitting
+
+
+def test_a_users_own_files_named_like_sweep_outputs_are_never_removed(sweep_store, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "sweep.html").write_text("my own page")
+    (out / "sweep.json").write_text('{"mine": true}')
+    run_sweep(RANDOM, out, workers=1, chunk_size=10)
+    assert (out / "sweep.html").read_text() == "my own page"
