@@ -33,8 +33,9 @@ MARKET = "SPY"
 _METADATA_KEY = b"infrabt"
 _META_TYPES = {"source": str, "fetched_at": str, "first": str, "last": str, "rows": int, "warnings": list}
 """Keys every cache file's metadata has; ``symbol`` and ``checksum`` are added by infrabt >= 0.2."""
-_verified: dict[Path, tuple[int, int, int]] = {}
-"""file -> (inode, mtime_ns, size) of the version that passed the checks: each version is checked once."""
+_verified: dict[Path, tuple[tuple[int, int, int], frozenset[str]]] = {}
+"""file -> (inode, mtime_ns, size) of the version that passed the checks, and the columns checked: each
+version is checked once per column (a read of Adj Close alone does not vouch for the other columns)."""
 
 
 def rebuild_hint(symbol: str) -> str:
@@ -88,14 +89,16 @@ class PriceStore:
                 raise ValueError("no 'Adj Close' column")
         except (OSError, pa.ArrowException, ValueError, TypeError, KeyError) as exc:
             raise self._corrupt(symbol, path, exc) from None
-        if _verified.get(path) != version:
+        seen_version, seen_columns = _verified.get(path, (None, frozenset()))
+        if seen_version != version or not set(frame.columns) <= seen_columns:
             try:
                 _verify(symbol, frame, meta)
             except DataError as exc:
                 raise CacheCorruptError(
                     f"cache file {path} is invalid ({exc}); rebuild it with {rebuild_hint(symbol)}"
                 ) from None
-            _verified[path] = version
+            earlier = seen_columns if seen_version == version else frozenset()
+            _verified[path] = (version, earlier | set(frame.columns))
         return frame
 
     def metadata(self, symbol: str) -> dict:

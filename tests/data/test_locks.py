@@ -2,6 +2,7 @@
 second fails at once naming the first), and a killed run's temp files cleared by the next one."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -128,18 +129,24 @@ def test_an_old_page_never_sits_beside_new_files(tmp_path):
         assert not (out / "index.html").exists()
 
 
-def test_a_read_only_cache_is_read_without_a_lock(tmp_store, make_prices):
+def test_a_read_only_cache_is_read_without_a_lock(tmp_store, make_prices, monkeypatch):
+    """os.access is patched, so the path is taken even as root (CI), where chmod makes nothing read-only."""
+    import infrabt.data.locks
     from infrabt.data.prices import load_prices
 
     tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
-    (tmp_store.root / ".infrabt-cache.lock").unlink()
-    tmp_store.root.chmod(0o555)
-    try:
-        if os.access(tmp_store.root, os.W_OK):
-            pytest.skip("running as root: nothing is read-only")
-        assert load_prices(["SPY"], store=tmp_store, offline=True)["SPY"].tolist() == [1.0, 2.0]
-    finally:
-        tmp_store.root.chmod(0o755)
+    lock = tmp_store.root / ".infrabt-cache.lock"
+    lock.unlink()
+    real_access = os.access
+    monkeypatch.setattr(
+        infrabt.data.locks.os,
+        "access",
+        lambda path, mode: (
+            False if Path(path) == tmp_store.root and mode == os.W_OK else real_access(path, mode)
+        ),
+    )
+    assert load_prices(["SPY"], store=tmp_store, offline=True)["SPY"].tolist() == [1.0, 2.0]
+    assert not lock.exists()  # no lock file was created in the read-only folder
 
 
 def test_a_bad_lock_wait_setting_is_one_error(tmp_store, make_prices, monkeypatch):

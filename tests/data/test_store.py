@@ -220,3 +220,20 @@ def test_each_file_version_is_checked_once(tmp_store, make_prices, monkeypatch):
     tmp_store.write("SPY", make_prices([10.0, 12.0]), "test")  # a new version is checked again
     tmp_store.read("SPY")
     assert checks == ["SPY", "SPY"]
+
+
+def test_a_read_of_adj_close_alone_does_not_vouch_for_the_other_columns(tmp_store, make_prices, monkeypatch):
+    import infrabt.data.store
+
+    tmp_store.write("SPY", make_prices([10.0, 11.0]), "test")
+    infrabt.data.store._verified.clear()
+    checks = []
+    real = infrabt.data.store._verify
+    monkeypatch.setattr(
+        infrabt.data.store, "_verify", lambda *a: checks.append(list(a[1].columns)) or real(*a)
+    )
+    tmp_store.read("SPY", columns=["Adj Close"])
+    tmp_store.read("SPY", columns=["Adj Close"])
+    tmp_store.read("SPY")  # the full frame: checked once more
+    tmp_store.read("SPY")
+    assert checks == [["Adj Close"], ["Open", "High", "Low", "Close", "Adj Close", "Volume"]]
