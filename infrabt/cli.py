@@ -66,6 +66,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+SWITCH = {"metavar": ""}
+"""A boolean option shows as a bare switch in --help (typer would print it as ``--offline <bool>``)."""
+
+
 data_app = typer.Typer(help="Fetch, import and inspect the local price cache.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -82,7 +86,9 @@ def _show_version(value: bool) -> None:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit.", **SWITCH
+        ),
     ] = False,
     universe: Annotated[
         Path | None,
@@ -184,7 +190,7 @@ def data_update(
     start: Annotated[str | None, typer.Option(help="First date; earlier than the cache: refetch.")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, inclusive (default: today).")] = None,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).")
+        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).", **SWITCH)
     ] = False,
 ) -> None:
     """Download daily prices from Yahoo Finance into the cache (only the days not cached yet).
@@ -393,10 +399,6 @@ def _rule(strategy) -> str:
     return f"buy and hold {strategy.tickers[0]}" if single else strategy.rule
 
 
-SWITCH = {"metavar": ""}
-"""A boolean option shows as a bare switch in --help (typer would print it as ``--offline <bool>``)."""
-
-
 @app.command("run")
 @friendly_errors
 def run_backtest(
@@ -509,15 +511,23 @@ def sweep(
     out: Annotated[
         Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.", parser=out_folder)
     ],
-    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the local price cache.", **SWITCH)
+    ] = False,
     split: Annotated[str | None, typer.Option(help="Rank before this date, report after it.")] = None,
-    walk_forward: Annotated[bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.")] = False,
+    walk_forward: Annotated[
+        bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.", **SWITCH)
+    ] = False,
     max_memory: Annotated[str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.", **SWITCH)
+    ] = False,
     tearsheets: Annotated[int, typer.Option(help="Full tear sheets for the top N variants.")] = 0,
-    yes: Annotated[bool, typer.Option("--yes", help="Allow more than ten million variants.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Allow more than ten million variants.", **SWITCH)
+    ] = False,
     engine: Annotated[str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.")] = "fast",
     limit: Annotated[int | None, typer.Option(help="Run only the first N variants (a preview).")] = None,
 ) -> None:

@@ -224,6 +224,21 @@ def test_boolean_options_read_as_switches_in_help():
     assert "common end date" in help_text
 
 
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        (["data", "update"], ("--offline ",)),
+        (["sweep"], ("--offline ", "--walk-forward ", "--strict ", "--yes ")),
+        ([], ("--version ",)),
+    ],
+)
+def test_every_commands_boolean_options_read_as_switches(command, flags):
+    help_text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+    for flag in flags:
+        line = next(line for line in help_text.splitlines() if flag in line)
+        assert "<bool>" not in line, line
+
+
 def test_strategies_list_every_ticker_by_group_and_say_buy_and_hold():
     result = runner.invoke(app, ["strategies"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
