@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from infrabt.data import files
+from infrabt.data.locks import folder_lock
 from infrabt.data.paths import CRISES_FILE
 from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
@@ -58,38 +59,38 @@ def write_report(
     windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark)
     check_unique(windows, crises_file or CRISES_FILE)
     out = files.prepare_dir(out_dir)
-
-    jobs = None
-    if tearsheets:
-        bench = result.returns[benchmark].rename(benchmark)
-        jobs = start_tearsheets(result.returns, bench, out / "tearsheets", result.periods_per_year)
-    try:
-        metrics = write_csvs(result, out, benchmark)
-        crises = crisis_table(result.returns, windows)
-        run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
-        run["claims_file"] = str(claims_file or THESIS_FILE)
-        files.write_csv(out / "crises.csv", crises, index=False)
-        files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
-        tested = evidence.gather(result, listed, claims, _groups(result.prices.columns))
-        files.write_csv(out / "thesis.csv", tested.table, index=False)
-        files.write_csv(out / "attribution.csv", tested.attribution, index=False)
-        page = build_page(result, benchmark, metrics, crises, listed, windows, run)
-        evidence.add_to_page(page, tested)
-    except BaseException:
+    with folder_lock(out):  # one run at a time per folder, from Python as from the CLI (re-entrant)
+        jobs = None
+        if tearsheets:
+            bench = result.returns[benchmark].rename(benchmark)
+            jobs = start_tearsheets(result.returns, bench, out / "tearsheets", result.periods_per_year)
+        try:
+            metrics = write_csvs(result, out, benchmark)
+            crises = crisis_table(result.returns, windows)
+            run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
+            run["claims_file"] = str(claims_file or THESIS_FILE)
+            files.write_csv(out / "crises.csv", crises, index=False)
+            files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+            tested = evidence.gather(result, listed, claims, _groups(result.prices.columns))
+            files.write_csv(out / "thesis.csv", tested.table, index=False)
+            files.write_csv(out / "attribution.csv", tested.attribution, index=False)
+            page = build_page(result, benchmark, metrics, crises, listed, windows, run)
+            evidence.add_to_page(page, tested)
+        except BaseException:
+            if jobs:
+                jobs[0].shutdown(cancel_futures=True)
+            raise
         if jobs:
-            jobs[0].shutdown(cancel_futures=True)
-        raise
-    if jobs:
-        page.tearsheet_errors = finish_tearsheets(*jobs, progress=progress)
-        page.tearsheets = {
-            sid: f"tearsheets/{tearsheet_filename(sid)}"
-            for sid in result.returns.columns
-            if sid not in page.tearsheet_errors
-        }
-    index = files.write_text(out / "index.html", dashboard.render(page))
-    written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
-    replace_manifest(out, written)
-    return index
+            page.tearsheet_errors = finish_tearsheets(*jobs, progress=progress)
+            page.tearsheets = {
+                sid: f"tearsheets/{tearsheet_filename(sid)}"
+                for sid in result.returns.columns
+                if sid not in page.tearsheet_errors
+            }
+        index = files.write_text(out / "index.html", dashboard.render(page))
+        written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
+        replace_manifest(out, written)
+        return index
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:

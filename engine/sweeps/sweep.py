@@ -30,6 +30,7 @@ import pandas as pd
 from infrabt.data.calendar import parse_date, periods_per_year
 from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
+from infrabt.data.locks import folder_lock
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.bounds import check_fits, local_workers
 from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk, storable
@@ -185,56 +186,57 @@ def run_sweep(
         cost_params=tuple(k for k in COST_PARAMS if k in spec.grid),
     )
     out = prepare_dir(out_dir)
-    fingerprint = sweep_fingerprint(spec, task, len(variants))
-    remove_stale_outputs(out, fingerprint)
-    costs = variant_costs(spec, variants)
-    trade_dates = len(task.random_template) if spec.random else len(days)
-    per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
-    chunks = plan_chunks(costs, per_variant, budget, workers, chunk_size=chunk_size)
-    workers = min(workers, len(chunks))  # a process per chunk at most
-    store = PartStore(out, fingerprint)
-    client = connect_dask(scheduler, strict) if scheduler else None
-    try:
-        computed, reused = execute(
-            task, variants, chunks, store, workers=workers, client=client, progress=progress
-        )
-    finally:
-        if client is not None:
-            client.close()
-    results, blocks = split_block_sums(store.read_all(chunks))
-    # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
-    results[list(variants.columns)] = storable(results[list(variants.columns)])
-    overfitting, split_outcome = measure_overfitting(results, blocks, task, variants, spec)
-    if overfitting is not None:
-        results.attrs["overfitting"] = overfitting.to_dict()
-    write_parquet(out / RESULTS_FILE, results)
+    with folder_lock(out):  # one run at a time per folder, from Python as from the CLI (re-entrant)
+        fingerprint = sweep_fingerprint(spec, task, len(variants))
+        remove_stale_outputs(out, fingerprint)
+        costs = variant_costs(spec, variants)
+        trade_dates = len(task.random_template) if spec.random else len(days)
+        per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
+        chunks = plan_chunks(costs, per_variant, budget, workers, chunk_size=chunk_size)
+        workers = min(workers, len(chunks))  # a process per chunk at most
+        store = PartStore(out, fingerprint)
+        client = connect_dask(scheduler, strict) if scheduler else None
+        try:
+            computed, reused = execute(
+                task, variants, chunks, store, workers=workers, client=client, progress=progress
+            )
+        finally:
+            if client is not None:
+                client.close()
+        results, blocks = split_block_sums(store.read_all(chunks))
+        # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
+        results[list(variants.columns)] = storable(results[list(variants.columns)])
+        overfitting, split_outcome = measure_overfitting(results, blocks, task, variants, spec)
+        if overfitting is not None:
+            results.attrs["overfitting"] = overfitting.to_dict()
+        write_parquet(out / RESULTS_FILE, results)
 
-    result = SweepResult(
-        spec=spec,
-        out_dir=out,
-        results=results,
-        param_columns=[c for c in variants.columns],
-        rank_by="is_sharpe" if split_day is not None else "sharpe",
-        method=method,
-        calendar=calendar,
-        periods_per_year=task.periods_per_year,
-        start=days[0],
-        end=days[-1],
-        split=split_day,
-        folds=folds,
-        crises=[(cid, f"{s.date()} .. {e.date()}") for cid, s, e in task.crises],
-        chunks_computed=computed,
-        chunks_reused=reused,
-        executor=f"dask {scheduler}" if client is not None else f"local x{workers}",
-        seconds=time.perf_counter() - started,
-        overfitting=overfitting,
-        cscv=split_outcome,
-    )
-    write_info(result, fingerprint, len(chunks))
-    result.top_returns, result.benchmark_returns = tearsheet_inputs(
-        result, task, variants, tearsheets, offline
-    )
-    return result
+        result = SweepResult(
+            spec=spec,
+            out_dir=out,
+            results=results,
+            param_columns=[c for c in variants.columns],
+            rank_by="is_sharpe" if split_day is not None else "sharpe",
+            method=method,
+            calendar=calendar,
+            periods_per_year=task.periods_per_year,
+            start=days[0],
+            end=days[-1],
+            split=split_day,
+            folds=folds,
+            crises=[(cid, f"{s.date()} .. {e.date()}") for cid, s, e in task.crises],
+            chunks_computed=computed,
+            chunks_reused=reused,
+            executor=f"dask {scheduler}" if client is not None else f"local x{workers}",
+            seconds=time.perf_counter() - started,
+            overfitting=overfitting,
+            cscv=split_outcome,
+        )
+        write_info(result, fingerprint, len(chunks))
+        result.top_returns, result.benchmark_returns = tearsheet_inputs(
+            result, task, variants, tearsheets, offline
+        )
+        return result
 
 
 def as_spec(spec: "SweepSpec | str | Path | dict") -> SweepSpec:

@@ -155,3 +155,25 @@ def test_a_bad_lock_wait_setting_is_one_error(tmp_store, make_prices, monkeypatc
     monkeypatch.setenv("INFRABT_LOCK_WAIT", "soon")
     with pytest.raises(ConfigError, match="INFRABT_LOCK_WAIT='soon' is not a number of seconds"):
         tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+
+
+def test_the_python_api_locks_its_output_folder_too(tmp_path, monkeypatch):
+    """write_report, like the CLI, holds the folder's lock while it writes: another process cannot take it."""
+    import infrabt.reports.report
+    from tests.reports.test_reports import make_result
+
+    exit_codes = []
+
+    def build_page_while_another_process_tries(*args, **kwargs):
+        other = start_python(
+            f"from infrabt.data.locks import folder_lock\nwith folder_lock({str(tmp_path)!r}): pass"
+        )
+        exit_codes.append(other.wait(timeout=60))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(infrabt.reports.report, "build_page", build_page_while_another_process_tries)
+    with pytest.raises(RuntimeError, match="stop here"):
+        infrabt.reports.report.write_report(make_result(), tmp_path, tearsheets=False, progress=False)
+    assert exit_codes and exit_codes[0] != 0  # LockedError in the other process
+    with folder_lock(tmp_path):  # free again once the run has ended
+        pass
