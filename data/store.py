@@ -170,8 +170,7 @@ class PriceStore:
 
         Read once per version of the file, not once per ticker written."""
         try:
-            info = self.path(MARKET).stat()
-            stamp = (info.st_ino, info.st_mtime_ns)  # an atomic rewrite is a new inode
+            stamp = _version(self.path(MARKET))
         except OSError:
             return None
         if self._market_cache is None or self._market_cache[0] != stamp:

@@ -8,7 +8,6 @@ import json
 import platform
 from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ import pandas as pd
 from infrabt.data import files
 from infrabt.data.locks import folder_lock
 from infrabt.data.paths import CRISES_FILE
+from infrabt.data.software import installed_versions
 from infrabt.engine.api import check_benchmark, write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
@@ -155,13 +155,7 @@ def _store_metadata(tickers: list[str]) -> dict[str, dict]:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return {"python": platform.python_version(), **installed_versions(PACKAGES)}
 
 
 def build_page(

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from infrabt.data.files import atomic_path, safe_filename
 from infrabt.data.processes import die_with_parent
+from infrabt.data.software import versions_text
 
 WORKERS = 2
 _FIXES = (
@@ -159,13 +159,7 @@ def fingerprint(returns: pd.Series, benchmark: pd.Series, periods_per_year: int)
 @cache
 def _software_digest() -> str:
     """Package versions and this module's own code: an upgrade or a new fix redraws every sheet."""
-    versions = []
-    for name in FINGERPRINTED_PACKAGES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
-    return ";".join(versions) + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return versions_text(FINGERPRINTED_PACKAGES) + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def stored_fingerprint(path: Path) -> str | None:

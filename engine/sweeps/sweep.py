@@ -31,6 +31,7 @@ from infrabt.data.calendar import parse_date, periods_per_year
 from infrabt.data.errors import ConfigError, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
 from infrabt.data.locks import folder_lock
+from infrabt.data.software import versions_text
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.bounds import check_fits, local_workers
 from infrabt.engine.sweeps.evaluate import METHODS, ScoreRange, SweepTask, simulate_chunk, storable
@@ -462,15 +463,7 @@ def fingerprinted_files() -> list[Path]:
 
 def library_versions() -> str:
     """numpy / pandas / vectorbt versions: an upgrade can change the numbers as surely as our code can."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for name in ("numpy", "pandas", "vectorbt"):
-        try:
-            found.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} missing")
-    return ";".join(found)
+    return versions_text(("numpy", "pandas", "vectorbt"))
 
 
 def remove_stale_outputs(out: Path, fingerprint: str) -> None:
