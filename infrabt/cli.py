@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -101,8 +102,6 @@ def main_options(
 ) -> None:
     """Backtest the 'own the rails' infrastructure thesis on real prices, through real crises."""
     if universe is not None:
-        import os
-
         os.environ["INFRABT_UNIVERSE"] = str(universe)  # read by infrabt.data.universe, like the env var
 
 
