@@ -12,7 +12,7 @@ from infrabt.data.prices import load_prices
 from infrabt.data.snapshot import build, seed, snapshot_end, snapshot_tickers
 from infrabt.data.store import PriceStore
 from infrabt.data.universe import load_universe
-from tests.conftest import DNS, SHARED_PRICES
+from tests.conftest import DNS
 
 
 @pytest.fixture
@@ -99,7 +99,6 @@ def test_the_bundled_snapshot_equals_an_import_of_the_shared_prices(shared_price
     assert sorted(seed(imported.tickers(), seeded)) == imported.tickers()
     for symbol in imported.tickers():
         pd.testing.assert_frame_equal(seeded.read(symbol), imported.read(symbol), obj=symbol)
-    assert SHARED_PRICES.is_dir()
 
 
 def test_seeding_into_a_cache_that_cannot_be_written_is_one_clear_error(small_snapshot, tmp_path):
