@@ -6,6 +6,7 @@ owns (the price cache, their own universe) live in the platform's user folders (
 """
 
 import os
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +35,12 @@ def data_dir() -> Path:
 
 def config_dir() -> Path:
     """The user's config folder (an ``infrabt.toml`` there extends the shipped universe)."""
+    return _config_dir(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"))
+
+
+@cache
+def _config_dir(xdg_config_home: str | None, home: str | None) -> Path:
+    """platformdirs reads these two variables; cached on them, since the universe asks once per variant."""
     return Path(platformdirs.user_config_dir(APP))
 
 

@@ -175,9 +175,9 @@ def groups() -> dict[str, tuple[str, ...]]:
     return current().groups
 
 
-def ticker(symbol: str) -> Ticker:
+def ticker(symbol: str, universe: "Universe | None" = None) -> Ticker:
     """What the universe says of ``symbol``; a valid symbol listed nowhere is an ``unlisted`` ticker."""
-    listed = load_universe().get(symbol)
+    listed = (universe or current()).tickers.get(symbol)
     if listed is not None:
         return listed
     check_symbol(symbol)
@@ -197,10 +197,11 @@ def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
 
     Any well-formed symbol passes (the universe is open): whether it has prices is settled when they load.
     """
-    known = groups()
+    universe = current()  # read once: a sweep resolves every variant's assets
+    known = universe.groups
     out: list[str] = []
     for name in names:
-        symbols = known[name] if name in known else (ticker(name).symbol,)
+        symbols = known[name] if name in known else (ticker(name, universe).symbol,)
         out.extend(s for s in symbols if s not in out)
     return tuple(out)
 
