@@ -12,12 +12,12 @@ excess) is the probabilistic Sharpe ratio against SR0:
 
     DSR = Z((SR - SR0) * sqrt(T - 1) / sqrt(1 - s * SR + (k - 1) / 4 * SR^2))
 
-Z is the standard normal distribution (scipy.stats.norm). The expression approximates the expected maximum for
-many trials; below about two it would turn negative, so SR0 is floored at 0 (one trial's expected maximum is
-its mean, 0 under the null). Variants of a grid are not independent trials, so N is reported twice: the number
-of variants, and an effective number from the average pairwise correlation r of variant returns,
-N_eff = r + (1 - r) N (N for uncorrelated variants, 1 for identical ones), with r estimated on a sample of at
-most ``CORRELATION_SAMPLE`` variants.
+Z is the standard normal distribution (scipy.special's ndtr and its inverse ndtri). The expression
+approximates the expected maximum for many trials; below about two it would turn negative, so SR0 is floored
+at 0 (one trial's expected maximum is its mean, 0 under the null). Variants of a grid are not independent
+trials, so N is reported twice: the number of variants, and an effective number from the average pairwise
+correlation r of variant returns, N_eff = r + (1 - r) N (N for uncorrelated variants, 1 for identical ones),
+with r estimated on a sample of at most ``CORRELATION_SAMPLE`` variants.
 
 Probability of backtest overfitting (Bailey, Borwein, Lopez de Prado and Zhu, 2015, "The Probability of
 Backtest Overfitting", J. Computational Finance), by combinatorially symmetric cross-validation (CSCV): the
@@ -45,21 +45,21 @@ SIGNIFICANT = 0.95  # a deflated Sharpe at or above this: the best variant beats
 
 def expected_max_sharpe(n_trials: float, variance: float) -> float:
     """SR0: the Sharpe ratio (per period) the best of ``n_trials`` independent trials reaches by luck."""
-    from scipy.stats import norm  # here: scipy.stats costs ~1 s to import, and workers never need it
+    from scipy.special import ndtri  # not scipy.stats: that costs ~1 s to import
 
     if n_trials <= 1:
         return 0.0
     gamma = np.euler_gamma
-    tail = (1 - gamma) * norm.ppf(1 - 1 / n_trials) + gamma * norm.ppf(1 - 1 / (n_trials * math.e))
+    tail = (1 - gamma) * ndtri(1 - 1 / n_trials) + gamma * ndtri(1 - 1 / (n_trials * math.e))
     return max(0.0, float(math.sqrt(variance) * tail))
 
 
 def probabilistic_sharpe(sharpe: float, benchmark: float, n_obs: int, skewness: float, kurt: float) -> float:
     """Probability that the true Sharpe ratio exceeds ``benchmark`` (per period; ``kurt`` not excess)."""
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     spread = 1 - skewness * sharpe + (kurt - 1) / 4 * sharpe**2
-    return float(norm.cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
+    return float(ndtr((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
 
 
 def deflated_sharpe(
@@ -199,15 +199,13 @@ def measure(
 ) -> Overfitting:
     """The numbers for a sweep: ``sharpes`` annualized, one per variant (``ids``); ``best_returns`` the best
     variant's daily returns; ``sample_returns`` (days x sample) for the effective number of trials."""
-    from scipy.stats import kurtosis, skew
-
     scale = math.sqrt(periods_per_year)
     finite = np.isfinite(sharpes)
     per_period = sharpes[finite] / scale
     best = int(np.nanargmax(np.where(finite, sharpes, -np.inf)))
     variance = float(per_period.var(ddof=1)) if len(per_period) > 1 else 0.0
     sharpe = float(sharpes[best] / scale)
-    shape = (float(skew(best_returns)), float(kurtosis(best_returns, fisher=False)))
+    shape = skew_kurtosis(best_returns)
     n_obs = len(best_returns)
     n_eff = effective_trials(sample_returns, len(sharpes))
 
@@ -230,6 +228,14 @@ def measure(
         "blocks": split.blocks,
     }
     return Overfitting(**numbers, verdict=verdict(numbers))
+
+
+def skew_kurtosis(returns: np.ndarray) -> tuple[float, float]:
+    """Skewness and kurtosis (not excess) from the population moments, as the paper (and scipy.stats' default
+    ``bias=True``) define them."""
+    deviation = returns - returns.mean()
+    variance = float(np.mean(deviation**2))
+    return float(np.mean(deviation**3)) / variance**1.5, float(np.mean(deviation**4)) / variance**2
 
 
 def verdict(numbers: dict) -> str:

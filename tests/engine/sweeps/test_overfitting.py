@@ -17,6 +17,7 @@ from infrabt.engine.sweeps.overfitting import (
     effective_trials,
     expected_max_sharpe,
     measure,
+    skew_kurtosis,
 )
 from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE
 
@@ -26,7 +27,8 @@ DAYS = 2_000
 def test_the_deflated_sharpe_papers_worked_example():
     """Bailey and Lopez de Prado (2014), section 6: annualized SR 2.5 over 5 years of 250 days (T = 1,250),
     skewness -3, kurtosis 10, N = 100 trials whose annualized Sharpe ratios have variance 0.5. The paper
-    prints SR0 = 0.1132 (per day) and DSR = 0.9004; here also to 1e-6 against the formulas in the stdlib."""
+    prints SR0 = 0.1132 (per day) and DSR = 0.9004, and 0.9505 with N = 46, or with normal returns
+    (skewness 0, kurtosis 3) and N = 88; here also to 1e-6 against the formulas in the stdlib."""
     sharpe, variance, n, t, skewness, kurt = 2.5 / math.sqrt(250), 0.5 / 250, 100, 1250, -3.0, 10.0
     z, gamma = NormalDist(), 0.5772156649015329
     sr0 = math.sqrt(variance) * ((1 - gamma) * z.inv_cdf(1 - 1 / n) + gamma * z.inv_cdf(1 - 1 / (n * math.e)))
@@ -37,6 +39,8 @@ def test_the_deflated_sharpe_papers_worked_example():
     assert expected_max_sharpe(n, variance) == pytest.approx(sr0, abs=1e-6)
     assert deflated_sharpe(sharpe, variance, n, t, skewness, kurt) == pytest.approx(dsr, abs=1e-6)
     assert round(sr0, 4) == 0.1132 and round(dsr, 4) == 0.9004
+    assert round(deflated_sharpe(sharpe, variance, 46, t, skewness, kurt), 4) == 0.9505
+    assert round(deflated_sharpe(sharpe, variance, 88, t, 0.0, 3.0), 4) == 0.9505
 
 
 def brute_force_pbo(returns: np.ndarray, blocks: int) -> tuple[float, np.ndarray]:
@@ -145,3 +149,12 @@ def test_an_in_sample_winner_without_an_out_of_sample_sharpe_counts_as_overfit()
     first_split = next(i for i, row in enumerate(itertools.combinations(range(4), 2)) if row == (0, 1))
     assert np.isfinite(outcome.logits).all()
     assert outcome.logits[first_split] <= 0
+
+
+def test_skew_and_kurtosis_are_scipys_population_moments():
+    from scipy.stats import kurtosis, skew
+
+    returns = np.random.default_rng(3).standard_t(4, size=2_000) * 0.01 + 0.0005
+    got = skew_kurtosis(returns)
+    assert got == pytest.approx((skew(returns), kurtosis(returns, fisher=False)), rel=1e-12)
+    assert got[1] > 3.5  # fat tails: the check sees a t(4), not a normal
