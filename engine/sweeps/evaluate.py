@@ -48,10 +48,13 @@ class SweepTask:
     method: str = "fast"
     random_template: pd.DataFrame | None = None
     cost_params: tuple[str, ...] = field(default=())
+    sample: tuple[str, ...] = ()
+    """Variant ids whose daily returns a chunk also keeps (for the effective number of trials)."""
 
 
-def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> pd.DataFrame:
-    """One row per variant of ``params`` (index = variant ids): its parameters, then its metrics."""
+def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per variant of ``params`` (index = variant ids): its parameters, then its metrics; and the
+    daily returns (days x variants) of the chunk's variants named in ``task.sample``."""
     returns, values = simulate_chunk(task, params, costs)
     columns: dict[str, np.ndarray] = {}
     for score in task.ranges:
@@ -66,7 +69,9 @@ def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> pd.Da
         columns[f"crisis_{crisis_id}"] = window_returns(values, task.days, start, end)
     columns.update(block_sums(returns))  # what the PBO needs, instead of every day's return
     metrics = pd.DataFrame(columns, index=params.index)
-    return pd.concat([storable(params), metrics], axis=1)
+    kept = np.flatnonzero(params.index.isin(task.sample))
+    sample = pd.DataFrame(returns[:, kept], index=task.days, columns=params.index[kept].astype(str))
+    return pd.concat([storable(params), metrics], axis=1), sample
 
 
 def storable(params: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from infrabt.engine.result import Costs
 log = logging.getLogger(__name__)
 
 PARTS_DIR = ".sweep-parts"
+ChunkResult = tuple[pd.DataFrame, pd.DataFrame]
+"""What a chunk yields (``evaluate.evaluate_chunk``): its rows, and the sampled variants' daily returns."""
 MAX_CHUNK = 2_000  # variants; more buys no speed and makes resume coarse
 _FLOAT = 8
 
@@ -117,7 +119,8 @@ def plan_chunks(
 
 
 class PartStore:
-    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``.
+    """Finished chunks on disk: ``DIR/.sweep-parts/<fingerprint>/part-<first>-<stop>.parquet``, and beside a
+    part whose chunk holds sampled variants, ``sample-<first>-<stop>.parquet`` (their daily returns).
 
     A part that exists is complete (it was renamed into place after writing). A different fingerprint (the
     spec, data or options changed) starts afresh: old parts are removed, never mixed in.
@@ -137,14 +140,24 @@ class PartStore:
         recomputes instead of reusing a part that covers other variants."""
         return self.dir / f"part-{chunk.start:09d}-{chunk.stop:09d}.parquet"
 
+    def sample_path(self, chunk: Chunk) -> Path:
+        return self.dir / f"sample-{chunk.start:09d}-{chunk.stop:09d}.parquet"
+
     def done(self, chunk: Chunk) -> bool:
         return self.path(chunk).is_file()
 
-    def write(self, chunk: Chunk, frame: pd.DataFrame) -> None:
-        write_parquet(self.path(chunk), frame)
+    def write(self, chunk: Chunk, result: ChunkResult) -> None:
+        """The chunk's sampled returns first, then its part: a part that exists has its sample beside it."""
+        rows, sample = result
+        if len(sample.columns):
+            write_parquet(self.sample_path(chunk), sample)
+        write_parquet(self.path(chunk), rows)
 
-    def read_all(self, chunks: list[Chunk]) -> pd.DataFrame:
-        return pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
+    def read_all(self, chunks: list[Chunk]) -> ChunkResult:
+        """Every chunk's rows, in table order, and the sampled daily returns (days x sampled variants)."""
+        rows = pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
+        samples = [pd.read_parquet(self.sample_path(c)) for c in chunks if self.sample_path(c).is_file()]
+        return rows, pd.concat(samples, axis=1) if samples else pd.DataFrame()
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish
@@ -160,7 +173,7 @@ def _init_worker(task) -> None:
     warnings.filterwarnings("ignore")
 
 
-def _run_in_worker(params: pd.DataFrame, costs: Costs) -> pd.DataFrame:
+def _run_in_worker(params: pd.DataFrame, costs: Costs) -> "ChunkResult":
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
     return evaluate_chunk(_WORKER_TASK, params, costs)
@@ -168,7 +181,7 @@ def _run_in_worker(params: pd.DataFrame, costs: Costs) -> pd.DataFrame:
 
 def run_local(
     task, variants: pd.DataFrame, chunks: list[Chunk], workers: int
-) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+) -> Iterator[tuple[Chunk, ChunkResult]]:
     """Chunks in ``workers`` processes (the task is sent once per process); one worker runs in this process.
 
     Every chunk is submitted here, before the caller starts its progress bar: the workers are forked now,
@@ -183,14 +196,14 @@ def run_local(
 
 def _in_this_process(
     task, variants: pd.DataFrame, chunks: list[Chunk]
-) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+) -> Iterator[tuple[Chunk, ChunkResult]]:
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
     for chunk in chunks:
         yield chunk, evaluate_chunk(task, variants.iloc[chunk.start : chunk.stop], chunk.costs)
 
 
-def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[Chunk, ChunkResult]]:
     """Results as chunks finish; on an error or Ctrl-C the queued chunks are cancelled, running ones end."""
     try:
         for future in as_completed(futures):
@@ -224,7 +237,7 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
 
 def run_dask(
     client, task, variants: pd.DataFrame, chunks: list[Chunk]
-) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+) -> Iterator[tuple[Chunk, ChunkResult]]:
     """Chunks as Dask tasks; the task (prices, strategy) is scattered to every worker once."""
     from dask.distributed import as_completed as dask_completed
 
@@ -303,8 +316,8 @@ def execute(
     results = run_dask(client, task, variants, todo) if client else run_local(task, variants, todo, workers)
     bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c)), progress)
     try:
-        for chunk, frame in results:
-            store.write(chunk, frame)
+        for chunk, result in results:
+            store.write(chunk, result)
             bar.advance(chunk.size)
     finally:
         bar.close()

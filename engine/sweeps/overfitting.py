@@ -87,14 +87,35 @@ def block_bounds(n_days: int, blocks: int = BLOCKS) -> np.ndarray:
 
 
 def block_sums(returns: np.ndarray, blocks: int = BLOCKS) -> dict[str, np.ndarray]:
-    """Per block of days (``block_bounds``): each variant's sum of returns and of squared returns."""
+    """Per block of days (``block_bounds``): each variant's sum of returns and of squared returns; and over
+    all days, its sums of cubes and fourth powers (with the others: the best variant's skewness and kurtosis,
+    ``moments_shape``, without its daily returns)."""
     bounds = block_bounds(len(returns), blocks)
     columns = {}
+    squares = np.square(returns)
     for b in range(blocks):
-        part = returns[bounds[b] : bounds[b + 1]]
-        columns[f"{BLOCK_PREFIX}sum_{b:02d}"] = part.sum(axis=0)
-        columns[f"{BLOCK_PREFIX}sq_{b:02d}"] = np.square(part).sum(axis=0)
+        columns[f"{BLOCK_PREFIX}sum_{b:02d}"] = returns[bounds[b] : bounds[b + 1]].sum(axis=0)
+        columns[f"{BLOCK_PREFIX}sq_{b:02d}"] = squares[bounds[b] : bounds[b + 1]].sum(axis=0)
+    columns[f"{BLOCK_PREFIX}cube"] = np.einsum("dv,dv->v", squares, returns)
+    columns[f"{BLOCK_PREFIX}quad"] = np.einsum("dv,dv->v", squares, squares)
     return columns
+
+
+def moments_shape(n: int, s1: float, s2: float, s3: float, s4: float) -> tuple[float, float]:
+    """Skewness and kurtosis (not excess) of ``n`` returns from their power sums: the population central
+    moments, as ``skew_kurtosis`` computes them from the returns."""
+    mean = s1 / n
+    m2 = s2 / n - mean**2
+    m3 = s3 / n - 3 * mean * s2 / n + 2 * mean**3
+    m4 = s4 / n - 4 * mean * s3 / n + 6 * mean**2 * s2 / n - 3 * mean**4
+    return m3 / m2**1.5, m4 / m2**2
+
+
+def correlation_sample(n_variants: int) -> np.ndarray:
+    """Positions of the variants whose daily returns a sweep keeps for ``effective_trials``: at most
+    ``CORRELATION_SAMPLE``, evenly spread over the table (grid order walks every parameter)."""
+    count = min(CORRELATION_SAMPLE, n_variants)
+    return np.unique(np.linspace(0, n_variants - 1, count).astype(int))
 
 
 @dataclass(frozen=True)
@@ -192,21 +213,21 @@ class Overfitting:
 def measure(
     sharpes: np.ndarray,
     ids: list[str],
-    best_returns: np.ndarray,
+    best_shape: tuple[int, float, float],
     sample_returns: np.ndarray,
     split: Cscv,
     periods_per_year: int,
 ) -> Overfitting:
-    """The numbers for a sweep: ``sharpes`` annualized, one per variant (``ids``); ``best_returns`` the best
-    variant's daily returns; ``sample_returns`` (days x sample) for the effective number of trials."""
+    """The numbers for a sweep: ``sharpes`` annualized, one per variant (``ids``); ``best_shape`` the best
+    variant's number of returns, skewness and kurtosis; ``sample_returns`` (days x sample) for the effective
+    number of trials."""
     scale = math.sqrt(periods_per_year)
     finite = np.isfinite(sharpes)
     per_period = sharpes[finite] / scale
     best = int(np.nanargmax(np.where(finite, sharpes, -np.inf)))
     variance = float(per_period.var(ddof=1)) if len(per_period) > 1 else 0.0
     sharpe = float(sharpes[best] / scale)
-    shape = skew_kurtosis(best_returns)
-    n_obs = len(best_returns)
+    n_obs, *shape = best_shape
     n_eff = effective_trials(sample_returns, len(sharpes))
 
     def deflated(n: float) -> float:

@@ -46,12 +46,13 @@ from infrabt.engine.sweeps.execute import (
 )
 from infrabt.engine.sweeps.overfitting import (
     BLOCK_PREFIX,
-    CORRELATION_SAMPLE,
     Cscv,
     Overfitting,
     block_bounds,
+    correlation_sample,
     cscv,
     measure,
+    moments_shape,
 )
 from infrabt.engine.sweeps.spec import (
     COST_PARAMS,
@@ -185,6 +186,7 @@ def run_sweep(
         method=method,
         random_template=random_template(base, prices, days) if spec.random else None,
         cost_params=tuple(k for k in COST_PARAMS if k in spec.grid),
+        sample=tuple(variants.index[correlation_sample(len(variants))].astype(str)),
     )
     out = prepare_dir(out_dir)
     with folder_lock(out):  # one run at a time per folder, from Python as from the CLI (re-entrant)
@@ -204,10 +206,13 @@ def run_sweep(
         finally:
             if client is not None:
                 client.close()
-        results, blocks = split_block_sums(store.read_all(chunks))
+        rows, sample = store.read_all(chunks)
+        results, blocks = split_block_sums(rows)
         # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
         results[list(variants.columns)] = storable(results[list(variants.columns)])
-        overfitting, split_outcome = measure_overfitting(results, blocks, task, variants, spec)
+        overfitting, split_outcome = measure_overfitting(
+            results, blocks, sample, len(task.days), task.periods_per_year
+        )
         if overfitting is not None:
             results.attrs["overfitting"] = overfitting.to_dict()
         write_parquet(out / RESULTS_FILE, results)
@@ -487,11 +492,10 @@ def split_block_sums(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def measure_overfitting(
-    results: pd.DataFrame, blocks: pd.DataFrame, task: SweepTask, variants: pd.DataFrame, spec: SweepSpec
+    results: pd.DataFrame, blocks: pd.DataFrame, sample: pd.DataFrame, n_days: int, periods_per_year: int
 ) -> tuple[Overfitting | None, Cscv | None]:
-    """Deflated Sharpe and PBO, with the CSCV splits behind it. Daily returns are re-simulated only for the
-    best variant and a sample of at most ``CORRELATION_SAMPLE`` (evenly spaced in the table) for the
-    effective number of trials."""
+    """Deflated Sharpe and PBO, with the CSCV splits behind it, from what the chunks kept: per-block sums
+    (and the power sums behind the best variant's skewness and kurtosis) and the sampled daily returns."""
     sharpes = results["sharpe"].to_numpy(dtype=float)
     if len(results) < 2 or not np.isfinite(sharpes).any():
         return None, None
@@ -499,25 +503,15 @@ def measure_overfitting(
     def part(kind: str) -> np.ndarray:
         return blocks[[c for c in blocks.columns if c.startswith(f"{BLOCK_PREFIX}{kind}_")]].to_numpy().T
 
-    sums = part("sum")
-    split = cscv(sums, part("sq"), np.diff(block_bounds(len(task.days), len(sums))).astype(float))
+    sums, squares = part("sum"), part("sq")
+    split = cscv(sums, squares, np.diff(block_bounds(n_days, len(sums))).astype(float))
     best = int(np.nanargmax(np.where(np.isfinite(sharpes), sharpes, -np.inf)))
-    sample = np.unique(np.linspace(0, len(results) - 1, min(CORRELATION_SAMPLE, len(results))).astype(int))
-    positions = [best, *(p for p in sample if p != best)]
-    returns = sample_returns(task, variants.iloc[positions], spec)
-    in_sample = returns[:, 1:] if best not in sample else returns
-    numbers = measure(sharpes, list(results.index), returns[:, 0], in_sample, split, task.periods_per_year)
+    powers = [blocks[f"{BLOCK_PREFIX}{kind}"].iloc[best] for kind in ("cube", "quad")]
+    shape = moments_shape(n_days, sums[:, best].sum(), squares[:, best].sum(), *powers)
+    numbers = measure(
+        sharpes, list(results.index), (n_days, *shape), sample.to_numpy(), split, periods_per_year
+    )
     return numbers, split
-
-
-def sample_returns(task: SweepTask, params: pd.DataFrame, spec: SweepSpec) -> np.ndarray:
-    """Daily returns (days x variants) of ``params``' variants, simulated in one chunk per set of costs."""
-    costs = variant_costs(spec, params)
-    returns = np.empty((len(task.days), len(params)))
-    for cost in dict.fromkeys(costs):
-        same = [i for i, c in enumerate(costs) if c == cost]
-        returns[:, same] = simulate_chunk(task, params.iloc[same], cost)[0]
-    return returns
 
 
 def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:

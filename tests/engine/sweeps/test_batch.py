@@ -143,9 +143,9 @@ def test_batched_sweep_metrics_equal_the_per_variant_path(case, prices, monkeypa
     base, values = CASES[case]
     task = task_for(base, prices)
     params = grid(values)
-    batched = evaluate_chunk(task, params, Costs())
+    batched = evaluate_chunk(task, params, Costs())[0]
     monkeypatch.setattr(orders_module, "batchable", lambda strategy: False)
-    one_by_one = evaluate_chunk(task, params, Costs())
+    one_by_one = evaluate_chunk(task, params, Costs())[0]
     pd.testing.assert_frame_equal(batched, one_by_one, rtol=0, atol=1e-9, check_exact=False)
 
 
@@ -202,5 +202,5 @@ def test_a_user_block_without_a_batched_path_runs_one_variant_at_a_time(base, pr
     parts = chunk_orders(task, grid(values))
     assert len(parts) == 1
     assert_parts_equal_per_variant(task, grid(values), parts)
-    metrics = evaluate_chunk(task, grid(values), Costs())
+    metrics = evaluate_chunk(task, grid(values), Costs())[0]
     assert metrics["sharpe"].notna().all() and metrics["total_return"].nunique() == len(metrics)

@@ -17,6 +17,7 @@ from infrabt.engine.sweeps.overfitting import (
     effective_trials,
     expected_max_sharpe,
     measure,
+    moments_shape,
     skew_kurtosis,
 )
 from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE
@@ -68,9 +69,9 @@ def noise(n_variants: int, seed: int) -> np.ndarray:
 
 def pbo_of(returns: np.ndarray, blocks: int = 16):
     sums = block_sums(returns, blocks)
-    table = np.array([sums[k] for k in sums])
     counts = np.diff(block_bounds(len(returns), blocks)).astype(float)
-    return cscv(table[0::2], table[1::2], counts)
+    by_block = [[sums[f"_block_{kind}_{b:02d}"] for b in range(blocks)] for kind in ("sum", "sq")]
+    return cscv(np.array(by_block[0]), np.array(by_block[1]), counts)
 
 
 def test_pbo_from_block_sums_equals_the_brute_force_definition():
@@ -109,7 +110,8 @@ def measure_for(returns: np.ndarray, split):
     sharpes = returns.mean(axis=0) / returns.std(axis=0, ddof=1) * math.sqrt(252)
     best = int(np.argmax(sharpes))
     ids = [f"v{i}" for i in range(returns.shape[1])]
-    return measure(sharpes, ids, returns[:, best], returns, split, 252)
+    shape = (len(returns), *skew_kurtosis(returns[:, best]))
+    return measure(sharpes, ids, shape, returns, split, 252)
 
 
 def test_effective_trials_interpolate_between_one_and_all_by_the_average_correlation():
@@ -158,3 +160,35 @@ def test_skew_and_kurtosis_are_scipys_population_moments():
     got = skew_kurtosis(returns)
     assert got == pytest.approx((skew(returns), kurtosis(returns, fisher=False)), rel=1e-12)
     assert got[1] > 3.5  # fat tails: the check sees a t(4), not a normal
+
+
+def test_the_best_variants_shape_from_power_sums_equals_its_returns():
+    returns = np.random.default_rng(5).standard_t(5, size=(1_500, 3)) * 0.02 + 0.001
+    sums = block_sums(returns)
+    for v in range(3):
+        s1 = sum(sums[f"_block_sum_{b:02d}"][v] for b in range(16))
+        s2 = sum(sums[f"_block_sq_{b:02d}"][v] for b in range(16))
+        got = moments_shape(len(returns), s1, s2, sums["_block_cube"][v], sums["_block_quad"][v])
+        assert got == pytest.approx(skew_kurtosis(returns[:, v]), rel=1e-9)
+
+
+def test_the_sweeps_numbers_equal_those_from_re_simulated_returns(sweep_store, tmp_path):
+    """The chunks keep only sums and a sample; the same numbers from every variant's daily returns
+    (re-simulated for the tear sheets) and the formulas, whatever the chunking."""
+    from infrabt.engine.sweeps.sweep import run_sweep
+
+    spec = {"name": "cloud", "start": "2019-01-02", "random": {"assets": ["SPY", "TLT", "QQQ"], "count": 40}}
+    sweep = run_sweep(spec, tmp_path / "a", workers=1, chunk_size=7, tearsheets=40)
+    numbers = sweep.overfitting.to_dict()
+    returns = sweep.top_returns[sweep.results.index].to_numpy()  # all 40, in table order
+    sharpes = sweep.results["sharpe"].to_numpy() / math.sqrt(252)
+    best = int(np.argmax(sharpes))
+    n_eff = effective_trials(returns, 40)
+    expected = deflated_sharpe(
+        sharpes[best], sharpes.var(ddof=1), n_eff, len(returns), *skew_kurtosis(returns[:, best])
+    )
+    assert numbers["correlation_sample"] == 40
+    assert numbers["effective_trials"] == pytest.approx(n_eff, rel=1e-6)
+    assert numbers["deflated_sharpe_effective"] == pytest.approx(expected, abs=1e-6)
+    whole = run_sweep(spec, tmp_path / "b", workers=1, chunk_size=40).overfitting.to_dict()
+    assert whole == numbers

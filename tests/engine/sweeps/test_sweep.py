@@ -176,13 +176,12 @@ def test_sweeping_costs_as_the_last_grid_key_still_fills_chunks():
     )
 
 
-def test_the_parts_folder_holds_only_parts(sweep_store, tmp_path):
+def test_the_parts_folder_holds_only_parts_and_their_samples(sweep_store, tmp_path):
     out = tmp_path / "sweep"
     run_sweep(RANDOM, out, workers=1, chunk_size=10)
     (folder,) = (out / ".sweep-parts").iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == [
-        f"part-{a:09d}-{a + 10:09d}.parquet" for a in range(0, 40, 10)
-    ]
+    names = [f"{kind}-{a:09d}-{a + 10:09d}.parquet" for a in range(0, 40, 10) for kind in ("part", "sample")]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)  # 40 variants: every one sampled
 
 
 def test_code_fingerprint_covers_result_calendar_simulate_and_library_versions(tmp_path, monkeypatch):
