@@ -11,6 +11,16 @@ import pytest
 SHARED_PRICES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "prices"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_user_folders(tmp_path_factory):
+    """The user's cache and config folders (platformdirs reads XDG_*) point into the session's temp dir:
+    no test reads or writes the real ones (the price cache, the NYSE sessions file, an infrabt.toml)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_snapshot_by_default(monkeypatch):
     """Unit tests see only the cache they build; the snapshot tests turn the bundled snapshot back on."""

@@ -101,14 +101,16 @@ def plan_chunks(
     """Split the variants (their costs in table order) into chunks that fit ``max_memory`` across ``workers``.
 
     Each worker gets ``max_memory / workers`` (less a fixed 200 MB for the interpreter and the prices); a
-    chunk never mixes costs, because one simulation takes one set of costs. Small sweeps still get ~4 chunks
-    per worker, so the work spreads and resume has something to resume.
+    chunk never mixes costs, because one simulation takes one set of costs. Chunks are as large as memory and
+    ``MAX_CHUNK`` allow, in whole rounds of one chunk per worker: the simulation steps through trade dates
+    once per chunk for all its variants, so a dynamic grid in 8 chunks of 140 costs ~3x one of 1,120.
     """
     n = len(costs)
-    budget = max(max_memory // max(workers, 1) - 200 * 2**20, 32 * 2**20)
-    by_memory = max(1, budget // max(per_variant, 1))
-    balanced = max(1, -(-n // (4 * max(workers, 1))))
-    size = chunk_size or int(min(by_memory, MAX_CHUNK, max(balanced, 50)))
+    workers = max(workers, 1)
+    budget = max(max_memory // workers - 200 * 2**20, 32 * 2**20)
+    largest = int(min(max(1, budget // max(per_variant, 1)), MAX_CHUNK))
+    rounds = max(1, -(-n // (workers * largest)))
+    size = chunk_size or max(1, -(-n // (workers * rounds)))
     chunks, start = [], 0
     while start < n:
         stop = min(start + size, n)
