@@ -112,7 +112,9 @@ def _simulate(
         prices = _DayPrices(close[row], valuation[row], held[row], sell_price[row])
         cash, shares = _trade(cash, shares, block.weights[k], prices, costs)
         stop = bounds[k + 1] if bounds[k + 1] > row else row + 1
-        values[row:stop] = (cash[:, None] + shares @ held[row:stop].T).T
+        period = values[row:stop]  # a view: written in place, row by row (not through a transpose)
+        np.matmul(held[row:stop], shares.T, out=period)
+        period += cash
     return values
 
 

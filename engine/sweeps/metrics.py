@@ -20,18 +20,17 @@ def summary_arrays(returns: np.ndarray, periods_per_year: int) -> dict[str, np.n
     n_days = returns.shape[0]
     if n_days < 2:
         return {name: np.full(returns.shape[1], np.nan) for name in METRICS}
-    growth = np.cumprod(1.0 + returns, axis=0)
+    growth = _growth(returns)
     wealth = growth[-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         cagr = np.where(wealth < 0, np.nan, np.abs(wealth) ** (periods_per_year / n_days) - 1)
         mean = returns.mean(axis=0)
         std = returns.std(axis=0, ddof=1)
-        downside = np.sqrt(np.where(returns < 0, returns**2, 0.0).sum(axis=0) / n_days)
+        losses = np.minimum(returns, 0.0)
+        downside = np.sqrt(np.einsum("dv,dv->v", losses, losses) / n_days)
         sharpe = mean / std * np.sqrt(periods_per_year)
         sortino = mean / np.where(downside == 0, np.nan, downside) * np.sqrt(periods_per_year)
-        # drawdown from a starting value of 1 (quantstats puts a phantom 1.0 before the first day)
-        peak = np.maximum(np.maximum.accumulate(growth, axis=0), 1.0)
-        max_drawdown = np.minimum((growth / peak).min(axis=0), 1.0) - 1
+        max_drawdown = _max_drawdown(growth)
         calmar = cagr / np.abs(max_drawdown)
     return {
         "cagr": cagr,
@@ -42,6 +41,28 @@ def summary_arrays(returns: np.ndarray, periods_per_year: int) -> dict[str, np.n
         "calmar": calmar,
         "total_return": wealth - 1,
     }
+
+
+def _growth(returns: np.ndarray) -> np.ndarray:
+    """Cumulative growth of 1 (days x variants). Row by row: numpy's ``cumprod(axis=0)`` walks a C-ordered
+    array column by column, ~4x slower at sweep sizes; the products are the same."""
+    growth = returns + 1.0
+    for day in range(1, len(growth)):
+        np.multiply(growth[day - 1], growth[day], out=growth[day])
+    return growth
+
+
+def _max_drawdown(growth: np.ndarray) -> np.ndarray:
+    """Deepest fall from a running peak, the peak starting at 1 (quantstats puts a phantom 1.0 before the
+    first day); row by row, keeping one row of peaks instead of a days x variants array of them."""
+    peak = np.maximum(growth[0], 1.0)
+    worst = np.minimum(growth[0] / peak, 1.0)
+    ratio = np.empty_like(worst)
+    for day in range(1, len(growth)):
+        np.maximum(peak, growth[day], out=peak)
+        np.divide(growth[day], peak, out=ratio)
+        np.minimum(worst, ratio, out=worst)
+    return worst - 1
 
 
 def window_returns(values: np.ndarray, index, start, end) -> np.ndarray:

@@ -119,12 +119,16 @@ def random_block(task: "SweepTask", params: pd.DataFrame) -> OrderBlock:
     tickers = list(template.columns)
     weights = params[[f"{WEIGHT_PREFIX}{t}" for t in tickers]].to_numpy(dtype=float)  # variants x assets
     pattern = template.to_numpy(dtype=float)  # trade dates x assets
-    live = (pattern > 0)[:, None, :]
-    present = np.where(live, weights[None, :, :], 0.0)
-    live_total = present.sum(axis=2, keepdims=True)
-    scale = np.divide(weights.sum(axis=1)[None, :, None], live_total, out=np.zeros_like(live_total),
-                      where=live_total > 0)  # fmt: skip
-    stacked = np.where(np.isnan(pattern)[:, None, :], np.nan, present * scale)
+    totals = weights.sum(axis=1)
+    stacked = np.empty((len(pattern), len(weights), len(tickers)))
+    # the live set changes only at listings and delistings: the rule runs once per distinct set
+    sets, which = np.unique(pattern > 0, axis=0, return_inverse=True)
+    for k, live in enumerate(sets):
+        present = np.where(live, weights, 0.0)  # variants x assets
+        live_total = present.sum(axis=1)
+        scale = np.divide(totals, live_total, out=np.zeros_like(live_total), where=live_total > 0)
+        stacked[which.ravel() == k] = present * scale[:, None]
+    np.copyto(stacked, np.nan, where=np.isnan(pattern)[:, None, :])
     block = OrderBlock(dates=template.index, tickers=tuple(tickers), weights=stacked)
     _check_random_block(task, params.iloc[:1], block)
     return block

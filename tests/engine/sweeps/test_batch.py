@@ -204,3 +204,26 @@ def test_a_user_block_without_a_batched_path_runs_one_variant_at_a_time(base, pr
     assert_parts_equal_per_variant(task, grid(values), parts)
     metrics = evaluate_chunk(task, grid(values), Costs())[0]
     assert metrics["sharpe"].notna().all() and metrics["total_return"].nunique() == len(metrics)
+
+
+def test_random_weights_block_equals_build_orders_for_every_variant(prices):
+    """The vectorized Fixed rule of a random-weights sweep (late listings, a delisting), each variant against
+    ``build_orders`` with its own ``weights``, not only the first one the sweep checks itself."""
+    from infrabt.engine.sweeps.orders import random_block
+    from infrabt.engine.sweeps.spec import WEIGHT_PREFIX
+    from infrabt.engine.sweeps.sweep import random_template
+
+    tickers = ["SPY", "TLT", "GLD", "NVDA", "RIOT"]
+    base = strategy(Fixed({t: 1 / len(tickers) for t in tickers}))
+    task = task_for(base, prices)
+    task = SweepTask(**{**task.__dict__, "random_template": random_template(base, prices, task.days)})
+    draws = np.random.default_rng(11).dirichlet(np.ones(len(tickers)), size=12)
+    params = pd.DataFrame(draws, columns=[f"{WEIGHT_PREFIX}{t}" for t in tickers])
+    params.index = [f"v{i}" for i in range(len(params))]
+    block = random_block(task, params)
+    for v in range(len(params)):
+        weights = pd.DataFrame({"weights": [dict(zip(tickers, draws[v], strict=True))]}, dtype=object)
+        expected = variant_orders(task, weights).popitem()[1]
+        got = block.variant(v).reindex(index=expected.index, columns=expected.columns)
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+    assert np.isnan(block.weights).any() and (block.weights == 0).any()  # untraded cells and a final sale
