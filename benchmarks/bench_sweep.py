@@ -9,13 +9,19 @@ Two clocks, labelled on every line:
 - "CLI": `python -m infrabt sweep SPEC --out DIR --offline` as a user runs it: wall time of the whole command
   (interpreter start, imports, prices, sweep, overfitting, results, sweep.html).
 - "run_sweep": the `run_sweep` call alone in a fresh process, timed after the imports (what the sweep costs).
-Peak memory = the largest sum of resident sets over the process and its workers (sampled every 50 ms; forked
-workers share pages, so it is an upper bound).
+- "closed form, end to end": the peer for fixed weights, a fresh process timed from outside like the CLI: the
+  same imports, prices and trade dates, the closed form instead of the order simulation, the same metrics
+  (``summary_arrays``), one parquet file; no costs, no per-block sums, no overfitting measures, no page, one
+  process. The ceiling of the whole job, as the closed form alone is the ceiling of the simulation.
+Peak memory, sampled every 50 ms over the process and its workers: "PSS" = the sum of proportional set sizes
+(a page shared by forked workers counted once: the memory the job really holds), and "RSS" = the sum of
+resident sets (shared pages counted in every process: an upper bound).
 
 1. Dynamic grids (the shipped rules): batched path end to end (CLI and run_sweep), and the per-variant path
    (every variant's weights rebuilt in pandas, as before batching) on the first variants of the same grid.
 2. Random fixed weights (Dirichlet, seed 7, rails universe: 32 tickers, monthly): CLI and run_sweep at each
-   size, beside the closed-form ceiling for the same number of portfolios (zero costs, one core, in chunks).
+   size, beside the closed form end to end and the closed-form simulation alone for the same number of
+   portfolios (zero costs, one core, in chunks).
 3. Simulation only, one core, best of 5: the fast path and the closed-form ceiling, 10,000 variants.
 4. vectorbt (``--engine vectorbt``) end to end, and bt on a sample: the same weights, zero costs.
 """
@@ -140,10 +146,14 @@ class Bench:
             spec = {"name": "bench_random", "start": START, "random": {**RANDOM, "count": size}}
             cli = self.run({"kind": "cli", "spec": spec})
             inside = self.run({"kind": "run_sweep", "spec": spec})
+            peer = self.run({"kind": "closed_form_end_to_end", "count": size})
             ceiling = self.run({"kind": "ceiling", "count": size})
-            print(f"  {size:,} variants; closed form {ceiling['seconds']:.1f} s ({rate(ceiling):,.0f}/s)")
-            line("CLI", cli, f"{cli['seconds'] / ceiling['seconds']:.1f}x the closed form")
-            line("run_sweep", inside, f"{inside['seconds'] / ceiling['seconds']:.1f}x the closed form")
+            print(f"  {size:,} variants")
+            line("closed form, end to end (1 process)", peer)
+            line("closed-form simulation alone (1 core)", ceiling)
+            for label, result in (("CLI", cli), ("run_sweep", inside)):
+                ratios = f"{result['seconds'] / peer['seconds']:.1f}x the closed form end to end, "
+                line(label, result, ratios + f"{result['seconds'] / ceiling['seconds']:.1f}x its simulation")
             print(f"    sweep.html {cli['report_mb']:.1f} MB")
 
     def vectorbt_and_bt(self) -> None:
@@ -160,7 +170,8 @@ class Bench:
 def line(label: str, result: dict, extra: str = "") -> None:
     print(
         f"    {label:44s} {result['seconds']:7.2f} s {rate(result):9,.0f} variants/s "
-        f"peak {result['peak_mb']:6,.0f} MB" + (f"  {extra}" if extra else "")
+        f"peak PSS {result['pss_mb']:6,.0f} MB (RSS {result['peak_mb']:6,.0f})"
+        + (f"  {extra}" if extra else "")
     )
 
 
@@ -188,18 +199,19 @@ def measured(command: list[str], env: dict) -> dict:
     import psutil
 
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parent, peak = psutil.Process(child.pid), 0
+    parent, peak, pss = psutil.Process(child.pid), 0, 0
     while child.poll() is None:
         try:
-            processes = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in processes if p.is_running()))
+            processes = [p for p in [parent, *parent.children(recursive=True)] if p.is_running()]
+            peak = max(peak, sum(p.memory_info().rss for p in processes))
+            pss = max(pss, sum(p.memory_full_info().pss for p in processes))
         except psutil.Error:
             pass
         time.sleep(0.05)
     output, errors = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} ... failed (exit {child.returncode}):\n{errors[-3000:]}")
-    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": peak / 2**20}
+    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": peak / 2**20, "pss_mb": pss / 2**20}
 
 
 def run_one(job: dict) -> dict:
@@ -215,6 +227,14 @@ def run_one(job: dict) -> dict:
         return {"seconds": seconds, "variants": info["variants"], "report_mb": report}
     if job["kind"] == "ceiling":
         return {"seconds": ceiling_seconds(job["count"]), "variants": job["count"]}
+    if job["kind"] == "closed_form_end_to_end":  # timed from outside, like the CLI
+        started = time.perf_counter()
+        peer = json.dumps({"kind": "closed_form_job", "count": job["count"], "out": job["out"]})
+        subprocess.run([sys.executable, __file__, "--one", peer], check=True, capture_output=True)
+        return {"seconds": time.perf_counter() - started, "variants": job["count"]}
+    if job["kind"] == "closed_form_job":
+        closed_form_job(job["count"], Path(job["out"]))
+        return {}
     from infrabt.engine.sweeps.sweep import run_sweep
 
     if job.get("per_variant"):  # the path every grid took before batching: one variant at a time in pandas
@@ -269,6 +289,27 @@ def ceiling_seconds(count: int, chunk: int = 10_000) -> float:
     return time.perf_counter() - started
 
 
+def closed_form_job(count: int, out: Path, chunk: int = 10_000) -> None:
+    """The fixed-weight sweep's job with the closed form in place of the order simulation: prices and trade
+    dates as the sweep gets them, values per chunk, the sweep's metrics, one parquet file of them."""
+    import numpy as np
+    import pandas as pd
+
+    from infrabt.engine.sweeps.fast import values_to_returns
+    from infrabt.engine.sweeps.metrics import summary_arrays
+
+    prices, block = panel(min(count, chunk))
+    close, trade_rows = prices.to_numpy(), prices.index.get_indexer(block.dates)
+    tables = []
+    for start in range(0, count, chunk):
+        weights = block.weights[:, : min(chunk, count - start)]
+        returns = values_to_returns(closed_form_ceiling(close, trade_rows, weights), 1.0)
+        tables.append(pd.DataFrame(summary_arrays(returns, 252)))
+    out.mkdir(parents=True, exist_ok=True)
+    pd.concat(tables, ignore_index=True).to_parquet(out / "results.parquet")
+    assert np.isfinite(tables[0]["sharpe"]).all()
+
+
 def simulation_only(count: int) -> dict[str, float]:
     """Seconds to simulate ``count`` portfolios here: the fast path (two cost settings) and the ceiling."""
     from infrabt.engine.result import Costs
@@ -320,9 +361,11 @@ def closed_form_ceiling(close, trade_rows, weights):
             stop = bounds[k + 1]
             relative = np.nan_to_num(close[row : stop + 1] / close[row], nan=0.0)
             target = np.nan_to_num(weights[k])
-            growth = target @ relative.T + (1 - target.sum(axis=1))[:, None]
-            values[row : stop + 1] = (level[:, None] * growth).T
-            level = values[stop]
+            period = values[row : stop + 1]  # written in place, as the fast path writes its values
+            np.matmul(relative, target.T, out=period)
+            period += 1 - target.sum(axis=1)
+            period *= level
+            level = period[-1].copy()
     return values
 
 

@@ -22,6 +22,7 @@ from infrabt.data.errors import ConfigError
 from infrabt.data.files import write_parquet
 from infrabt.data.processes import die_with_parent
 from infrabt.engine.result import Costs
+from infrabt.engine.sweeps.overfitting import BLOCK_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +156,19 @@ class PartStore:
             write_parquet(self.sample_path(chunk), sample)
         write_parquet(self.path(chunk), rows)
 
-    def read_all(self, chunks: list[Chunk]) -> ChunkResult:
-        """Every chunk's rows, in table order, and the sampled daily returns (days x sampled variants)."""
-        rows = pd.concat([pd.read_parquet(self.path(c)) for c in chunks])
+    def read_all(self, chunks: list[Chunk]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Every chunk's rows in table order, as the metrics table and the per-block sums beside it (read
+        apart: at a million variants no table holding both is ever built), and the sampled variants' daily
+        returns (days x sampled variants)."""
+        names = pd.read_parquet(self.path(chunks[0])).columns
+        sums = [c for c in names if c.startswith(BLOCK_PREFIX)]
+        metrics = [c for c in names if not c.startswith(BLOCK_PREFIX)]
+
+        def read(columns: list[str]) -> pd.DataFrame:
+            return pd.concat([pd.read_parquet(self.path(c), columns=columns) for c in chunks])
+
         samples = [pd.read_parquet(self.sample_path(c)) for c in chunks if self.sample_path(c).is_file()]
-        return rows, pd.concat(samples, axis=1) if samples else pd.DataFrame()
+        return read(metrics), read(sums), pd.concat(samples, axis=1) if samples else pd.DataFrame()
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish

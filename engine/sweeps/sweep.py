@@ -206,8 +206,7 @@ def run_sweep(
         finally:
             if client is not None:
                 client.close()
-        rows, sample = store.read_all(chunks)
-        results, blocks = split_block_sums(rows)
+        results, blocks, sample = store.read_all(chunks)
         # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
         results[list(variants.columns)] = storable(results[list(variants.columns)])
         overfitting, split_outcome = measure_overfitting(
@@ -483,12 +482,6 @@ def remove_stale_outputs(out: Path, fingerprint: str) -> None:
         return
     for name in (RESULTS_FILE, INFO_FILE, REPORT_FILE):
         (out / name).unlink(missing_ok=True)
-
-
-def split_block_sums(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The metrics table without the per-block sums the parts carry for the PBO, and those sums."""
-    blocks = [c for c in results.columns if c.startswith(BLOCK_PREFIX)]
-    return results.drop(columns=blocks), results[blocks]
 
 
 def measure_overfitting(
