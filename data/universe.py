@@ -18,6 +18,9 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -76,8 +79,25 @@ def universe_files() -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+_PINNED: ContextVar["Universe | None"] = ContextVar("pinned_universe", default=None)
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Inside, ``current()`` is the universe read on entry: a sweep builds thousands of variants, and checking
+    the files for each would cost more than building them."""
+    token = _PINNED.set(current())
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
 def current() -> Universe:
-    """The merged universe; re-read when a file in force changes."""
+    """The merged universe; re-read when a file in force changes (except inside ``pinned``)."""
+    pinned_universe = _PINNED.get()
+    if pinned_universe is not None:
+        return pinned_universe
     files = universe_files()
     stamps = tuple((str(p), p.stat().st_mtime_ns) for p in files)
     return _merge(stamps)
@@ -199,10 +219,9 @@ def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
     """
     universe = current()  # read once: a sweep resolves every variant's assets
     known = universe.groups
-    out: list[str] = []
+    out: dict[str, None] = {}
     for name in names:
-        symbols = known[name] if name in known else (ticker(name, universe).symbol,)
-        out.extend(s for s in symbols if s not in out)
+        out.update(dict.fromkeys(known[name] if name in known else (ticker(name, universe).symbol,)))
     return tuple(out)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from infrabt.data.errors import StrategyError
+from infrabt.data.universe import pinned
 from infrabt.engine.backtest import build_orders
 from infrabt.engine.sweeps.fast import OrderBlock
 from infrabt.engine.sweeps.spec import WEIGHT_PREFIX
@@ -45,7 +46,8 @@ def variant_strategies(task: "SweepTask", params: pd.DataFrame) -> list:
     """The base strategy with each row's parameters (costs are the simulation's, not the strategy's)."""
     columns = [k for k in params.columns if k not in task.cost_params]
     rows = params[columns].to_dict("records")
-    return [task.base.with_params(**{k: _plain(v) for k, v in row.items()}) for row in rows]
+    with pinned():
+        return [task.base.with_params(**{k: _plain(v) for k, v in row.items()}) for row in rows]
 
 
 def variant_orders(task: "SweepTask", params: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -69,7 +71,31 @@ def batch_parts(task: "SweepTask", strategies: list) -> list[Part] | None:
         if not len(target.dates) or not _within_limits(target, strategies[target.positions[0]]):
             return None
         parts.append((target.positions, _with_trading_rules(target, history.loc[task.days])))
-    return parts
+    return _merge_same_dates(parts)
+
+
+def _merge_same_dates(parts: list[Part]) -> list[Part]:
+    """Parts that trade on the same dates (e.g. with and without a BTC share) as one, on the union of their
+    tickers: the simulation steps through trade dates once per part, and a ticker a variant does not hold
+    gets no order (NaN), so nothing else changes."""
+    by_dates: dict[tuple, list[Part]] = {}
+    for part in parts:
+        by_dates.setdefault(tuple(part[1].dates.asi8), []).append(part)
+    merged = []
+    for same in by_dates.values():
+        if len(same) == 1:
+            merged.extend(same)
+            continue
+        tickers = tuple(dict.fromkeys(t for _, block in same for t in block.tickers))
+        n_variants = sum(block.n_variants for _, block in same)
+        weights = np.full((len(same[0][1].dates), n_variants, len(tickers)), np.nan)
+        positions: list[int] = []
+        for part_positions, block in same:
+            columns = [tickers.index(t) for t in block.tickers]
+            weights[:, len(positions) : len(positions) + block.n_variants][:, :, columns] = block.weights
+            positions += list(part_positions)
+        merged.append((positions, OrderBlock(dates=same[0][1].dates, tickers=tickers, weights=weights)))
+    return merged
 
 
 def _within_limits(target: TargetBlock, strategy) -> bool:

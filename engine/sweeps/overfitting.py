@@ -12,7 +12,7 @@ excess) is the probabilistic Sharpe ratio against SR0:
 
     DSR = Z((SR - SR0) * sqrt(T - 1) / sqrt(1 - s * SR + (k - 1) / 4 * SR^2))
 
-Z is the standard normal distribution (scipy.special's ndtr and its inverse ndtri). The expression
+Z is the standard normal distribution (the standard library's ``statistics.NormalDist``). The expression
 approximates the expected maximum for many trials; below about two it would turn negative, so SR0 is floored
 at 0 (one trial's expected maximum is its mean, 0 under the null). Variants of a grid are not independent
 trials, so N is reported twice: the number of variants, and an effective number from the average pairwise
@@ -32,6 +32,7 @@ splits is used.
 import itertools
 import math
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -45,21 +46,17 @@ SIGNIFICANT = 0.95  # a deflated Sharpe at or above this: the best variant beats
 
 def expected_max_sharpe(n_trials: float, variance: float) -> float:
     """SR0: the Sharpe ratio (per period) the best of ``n_trials`` independent trials reaches by luck."""
-    from scipy.special import ndtri  # not scipy.stats: that costs ~1 s to import
-
     if n_trials <= 1:
         return 0.0
-    gamma = np.euler_gamma
-    tail = (1 - gamma) * ndtri(1 - 1 / n_trials) + gamma * ndtri(1 - 1 / (n_trials * math.e))
+    gamma, z = np.euler_gamma, NormalDist()
+    tail = (1 - gamma) * z.inv_cdf(1 - 1 / n_trials) + gamma * z.inv_cdf(1 - 1 / (n_trials * math.e))
     return max(0.0, float(math.sqrt(variance) * tail))
 
 
 def probabilistic_sharpe(sharpe: float, benchmark: float, n_obs: int, skewness: float, kurt: float) -> float:
     """Probability that the true Sharpe ratio exceeds ``benchmark`` (per period; ``kurt`` not excess)."""
-    from scipy.special import ndtr
-
     spread = 1 - skewness * sharpe + (kurt - 1) / 4 * sharpe**2
-    return float(ndtr((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
+    return float(NormalDist().cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(spread)))
 
 
 def deflated_sharpe(

@@ -1,5 +1,7 @@
 """The open universe: shipped metadata, the user's own files merged over it, calendars read off the data."""
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -110,3 +112,16 @@ def test_the_suggested_toml_line_is_valid_toml(tmp_path, monkeypatch, text):
     suggestion = str(caught.value).split("e.g. ", 1)[-1].split("add ", 1)[-1].split(" with its", 1)[0]
     assert suggestion.startswith(("[", '"')), str(caught.value)
     tomllib.loads(suggestion)  # raises if the line we tell the user to write is not TOML
+
+
+def test_a_pinned_universe_is_read_once_and_re_read_after(tmp_path, monkeypatch):
+    from infrabt.data.universe import current, pinned
+
+    user = tmp_path / "mine.toml"
+    user.write_text('[tickers.AAA]\ngroup = "first"\n')
+    monkeypatch.setenv("INFRABT_UNIVERSE", str(user))
+    with pinned():
+        user.write_text('[tickers.AAA]\ngroup = "second"\n')
+        os.utime(user, ns=(1, 10**18))  # a newer stamp, whatever the file system's clock resolution
+        assert current().tickers["AAA"].group == "first"
+    assert current().tickers["AAA"].group == "second"

@@ -136,6 +136,10 @@ def test_batched_orders_equal_the_per_variant_path(case, prices):
     parts = batch_parts(task, variant_strategies(task, params))
     assert parts is not None  # the batched path itself, not a fallback to the per-variant one
     assert_parts_equal_per_variant(task, params, parts)
+    dates = [tuple(block.dates) for _, block in parts]
+    assert len(set(dates)) == len(dates)  # one part per set of trade dates: with and without BTC merged
+    if case == "inverse volatility x btc share x rebalance":
+        assert len(parts) == 3 and all("BTC-USD" in block.tickers for _, block in parts)
 
 
 @pytest.mark.parametrize("case", ["inverse volatility x btc share x rebalance", "correlation switch"])
