@@ -149,11 +149,12 @@ def cscv(sums: np.ndarray, squares: np.ndarray, counts: np.ndarray, seed: int = 
         inside = chosen[start : start + per_batch]
         is_sharpe = _sharpe(inside @ sums, inside @ squares, inside @ counts)
         oos_sharpe = _sharpe((1 - inside) @ sums, (1 - inside) @ squares, (1 - inside) @ counts)
-        winner = np.argmax(np.where(np.isfinite(is_sharpe), is_sharpe, -np.inf), axis=1)
+        is_sharpe[~np.isfinite(is_sharpe)] = -np.inf
+        winner = np.argmax(is_sharpe, axis=1)
         rows = np.arange(len(inside))
-        oos_sharpe = np.where(np.isfinite(oos_sharpe), oos_sharpe, -np.inf)  # NaN (never moved) ranks lowest
+        oos_sharpe[~np.isfinite(oos_sharpe)] = -np.inf  # NaN (never moved) ranks lowest
         theirs = oos_sharpe[rows, winner]
-        below = (oos_sharpe < theirs[:, None]).sum(axis=1)
+        below = np.count_nonzero(oos_sharpe < theirs[:, None], axis=1)
         rank = (below + 1) / (n_variants + 1)  # relative rank in (0, 1): 1/(N+1) worst, N/(N+1) best
         logits.append(np.log(rank / (1 - rank)))
         is_best.append(is_sharpe[rows, winner])
