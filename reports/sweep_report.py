@@ -377,7 +377,8 @@ def points_figure(
     fig = go.Figure()
     if len(frame) > DENSITY_POINTS:
         _add_density(fig, frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float))
-        frame = frame.sort_values(rank_by, ascending=False, na_position="last").head(TOP_POINTS)
+        # the top rows picked, not a sorted copy of every row
+        frame = frame.loc[frame[rank_by].dropna().nlargest(TOP_POINTS).index]
         marker = {**marker, "color": "#c0392b", "colorscale": None, "colorbar": None, "size": 5}
     points = {
         "x": _clean(frame[x]),

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from infrabt.data.errors import ConfigError
@@ -164,11 +165,13 @@ class PartStore:
         sums = [c for c in names if c.startswith(BLOCK_PREFIX)]
         metrics = [c for c in names if not c.startswith(BLOCK_PREFIX)]
 
-        def read(columns: list[str]) -> pd.DataFrame:
-            return pd.concat([pd.read_parquet(self.path(c), columns=columns) for c in chunks])
-
+        table = pd.concat([pd.read_parquet(self.path(c), columns=metrics) for c in chunks])
+        numbers = np.empty((len(table), len(sums)))  # filled part by part: no list of parts beside it
+        for chunk in chunks:
+            numbers[chunk.start : chunk.stop] = pd.read_parquet(self.path(chunk), columns=sums).to_numpy()
         samples = [pd.read_parquet(self.sample_path(c)) for c in chunks if self.sample_path(c).is_file()]
-        return read(metrics), read(sums), pd.concat(samples, axis=1) if samples else pd.DataFrame()
+        sample = pd.concat(samples, axis=1) if samples else pd.DataFrame()
+        return table, pd.DataFrame(numbers, index=table.index, columns=sums), sample
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish

@@ -122,8 +122,12 @@ class SweepResult:
         return self.out_dir / RESULTS_FILE
 
     def top(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` best variants by ``rank_by`` (NaN last)."""
-        return self.results.sort_values(self.rank_by, ascending=False, na_position="last").head(n)
+        """The ``n`` best variants by ``rank_by`` (NaN last); picks rows, never sorts a copy of the table."""
+        ranked = self.results[self.rank_by]
+        order = ranked.dropna().nlargest(n).index
+        if len(order) < n:
+            order = order.append(ranked.index[ranked.isna()][: n - len(order)])
+        return self.results.loc[order]
 
 
 def run_sweep(
@@ -208,10 +212,13 @@ def run_sweep(
                 client.close()
         results, blocks, sample = store.read_all(chunks)
         # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
-        results[list(variants.columns)] = storable(results[list(variants.columns)])
+        params = list(variants.columns)
+        if any(pd.api.types.is_object_dtype(results[c]) for c in params):
+            results[params] = storable(results[params])
         overfitting, split_outcome = measure_overfitting(
             results, blocks, sample, len(task.days), task.periods_per_year
         )
+        del blocks, sample  # a million variants' block sums: 270 MB, not needed for writing the results
         if overfitting is not None:
             results.attrs["overfitting"] = overfitting.to_dict()
         write_parquet(out / RESULTS_FILE, results)

@@ -343,3 +343,15 @@ def test_a_users_own_files_named_like_sweep_outputs_are_never_removed(sweep_stor
     (out / "sweep.json").write_text('{"mine": true}')
     run_sweep(RANDOM, out, workers=1, chunk_size=10)
     assert (out / "sweep.html").read_text() == "my own page"
+
+
+def test_top_ranks_by_the_metric_with_nan_last_without_sorting_the_table():
+    from infrabt.engine.sweeps.sweep import SweepResult
+
+    nan = float("nan")
+    results = pd.DataFrame({"sharpe": [0.5, nan, 1.5, -0.2, nan, 1.0]}, index=[f"v{i}" for i in range(6)])
+    day = pd.Timestamp("2024-01-02")
+    result = SweepResult(None, ".", results, [], "sharpe", "fast", "equity", 252, day, day)
+    assert list(result.top(3).index) == ["v2", "v5", "v0"]
+    assert list(result.top(6).index) == ["v2", "v5", "v0", "v3", "v1", "v4"]
+    assert list(result.top(10).index) == ["v2", "v5", "v0", "v3", "v1", "v4"]
