@@ -165,32 +165,14 @@ def end_notes(prices: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, expl
     ]
 
 
-def check_benchmark(result: BacktestResult, benchmark: str) -> None:
-    """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold)."""
-    if benchmark in result.returns.columns:
-        return
-    if benchmark in result.failures:
-        error = result.failures[benchmark]
-        raise ConfigError(
-            f"benchmark {benchmark!r} failed to run ({error}); fix it or pick another with --benchmark"
-        )
-    known = ", ".join(result.returns.columns) or "none"
-    raise ConfigError(
-        f"unknown benchmark {benchmark!r}: not a strategy in this run (ran: {known}); "
-        "pass one of them with --benchmark"
-    )
-
-
 def write_csvs(result: BacktestResult, out_dir: str | Path, benchmark: str | None = None) -> pd.DataFrame:
     """Write ``returns.csv`` (date x strategy daily returns) and ``metrics.csv`` (one row per strategy, beta
     and correlation against ``benchmark``, default the run's) atomically into an existing folder; returns the
     metrics table."""
     from infrabt.data.files import write_csv
 
-    benchmark = benchmark or result.benchmark
-    check_benchmark(result, benchmark)
     out = Path(out_dir)
-    metrics = result.metrics(benchmark)
+    metrics = result.metrics(benchmark)  # an unknown or failed benchmark raises before anything is written
     write_csv(out / "returns.csv", result.returns)
     write_csv(out / "metrics.csv", metrics)
     return metrics

@@ -79,7 +79,8 @@ def build_orders(strategy, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.D
     earlier = targets.loc[targets.index < days[0]]
     targets = targets.loc[(targets.index >= days[0]) & (targets.index <= days[-1])]
     if len(earlier) and (targets.empty or targets.index[0] != days[0]):
-        # The first allocation trades on the first day: the latest decision made before it.
+        # Strategy.target_weights never decides before ``start``; a user's override may (it can ignore
+        # ``start``). Then the first allocation trades on the first day: the latest decision made before it.
         targets = pd.concat([earlier.iloc[[-1]].set_axis([days[0]]), targets])
     if targets.empty:
         raise StrategyError(f"{strategy.id}: none of {', '.join(tickers)} has a price in the backtest range")

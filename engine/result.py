@@ -93,11 +93,25 @@ class BacktestResult:
         from infrabt.engine.metrics import summary
 
         benchmark = benchmark or self.benchmark
-        if benchmark not in self.returns.columns:
-            ran = ", ".join(self.returns.columns) or "none"
-            raise ConfigError(f"benchmark {benchmark!r} is not a strategy in this run (ran: {ran})")
+        self.check_benchmark(benchmark)
         table = summary(self.returns, self.returns[benchmark], self.periods_per_year)
         return table.join(metric_intervals(self.returns, self.periods_per_year)) if intervals else table
+
+    def check_benchmark(self, benchmark: str) -> None:
+        """The benchmark must be one of this run's strategies (e.g. the shipped ``spy`` buy-and-hold); a
+        benchmark that failed says why, so the user fixes it rather than looks for a typo."""
+        if benchmark in self.returns.columns:
+            return
+        if benchmark in self.failures:
+            raise ConfigError(
+                f"benchmark {benchmark!r} failed to run ({self.failures[benchmark]}); "
+                "fix it or pick another with --benchmark"
+            )
+        ran = ", ".join(self.returns.columns) or "none"
+        raise ConfigError(
+            f"unknown benchmark {benchmark!r}: not a strategy in this run (ran: {ran}); "
+            "pass one of them with --benchmark"
+        )
 
     def growth(self) -> pd.DataFrame:
         """Growth of 1 per strategy."""

@@ -16,7 +16,7 @@ from infrabt.data import files
 from infrabt.data.locks import folder_lock
 from infrabt.data.paths import CRISES_FILE
 from infrabt.data.software import installed_versions
-from infrabt.engine.api import check_benchmark, write_csvs
+from infrabt.engine.api import write_csvs
 from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard, evidence
@@ -51,7 +51,7 @@ def write_report(
     (``claims_file``, default data/thesis.toml), an unwritable folder.
     """
     benchmark = benchmark or result.benchmark
-    check_benchmark(result, benchmark)
+    result.check_benchmark(benchmark)
     claims = load_claims(claims_file)
     listed = load_crises()
     if crises_file:

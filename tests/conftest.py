@@ -29,12 +29,9 @@ def no_snapshot_by_default(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def shared_prices(tmp_path_factory):
-    """Import ../shared/data/prices once per session through the product's own CSV import; yield the data dir.
-
-    ``INFRABT_DATA_DIR`` points at it (and ``INFRABT_OFFLINE=1`` is set) for the rest of the session, so
-    code under test reads exactly these prices and never touches the network.
-    """
+def shared_cache(tmp_path_factory) -> Path:
+    """Import ../shared/data/prices once per session through the product's own CSV import; return the data
+    dir. It changes no environment: request ``shared_prices`` to make it a test's price cache."""
     if not SHARED_PRICES.is_dir() or not any(SHARED_PRICES.glob("*.csv")):
         pytest.skip("../shared/data/prices not found: integration tests need the shared price data")
     from infrabt.data.csv_import import import_csv
@@ -42,10 +39,21 @@ def shared_prices(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("shared_prices")
     import_csv([SHARED_PRICES], PriceStore(root))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("INFRABT_DATA_DIR", str(root))
-        patch.setenv("INFRABT_OFFLINE", "1")
-        yield root
+    return root
+
+
+def use_shared_prices(patch: pytest.MonkeyPatch, root: Path) -> Path:
+    """Point ``INFRABT_DATA_DIR`` at ``root`` and set ``INFRABT_OFFLINE=1`` until ``patch`` is undone, so code
+    under test reads exactly these prices and never touches the network."""
+    patch.setenv("INFRABT_DATA_DIR", str(root))
+    patch.setenv("INFRABT_OFFLINE", "1")
+    return root
+
+
+@pytest.fixture
+def shared_prices(shared_cache, monkeypatch) -> Path:
+    """The shared real prices as this test's price cache, offline; only tests that request it see it."""
+    return use_shared_prices(monkeypatch, shared_cache)
 
 
 @pytest.fixture

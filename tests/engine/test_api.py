@@ -137,5 +137,18 @@ def test_a_result_shows_its_metrics_plot_and_summary():
     page = result._repr_html_()
     assert "3 strategies" in page and "benchmark spy" in page and "Sharpe".lower() in page
     assert EVIL not in page and "&lt;img" in page
-    with pytest.raises(ConfigError, match="'qqq' is not a strategy in this run"):
+    with pytest.raises(ConfigError, match="unknown benchmark 'qqq': not a strategy in this run"):
         result.metrics("qqq")
+
+
+def test_metrics_against_a_benchmark_that_failed_say_why_it_failed(tmp_path):
+    from infrabt.engine.api import write_csvs
+    from tests.reports.test_reports import make_result
+
+    result = make_result(names=("rails",), failures={"spy": "StrategyError: spy: bad weights"})
+    failed = r"benchmark 'spy' failed to run \(StrategyError: spy: bad weights\); fix it or pick another"
+    with pytest.raises(ConfigError, match=failed):
+        result.metrics("spy")
+    with pytest.raises(ConfigError, match=failed):
+        write_csvs(result, tmp_path, "spy")
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written

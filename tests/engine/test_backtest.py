@@ -141,6 +141,20 @@ def test_the_first_allocation_is_forced_on_the_first_day_from_the_latest_earlier
     assert result.weights["q"].loc["2024-04-01"].tolist() == pytest.approx([0.7, 0.3])
 
 
+def test_a_rule_whose_only_decision_precedes_the_start_holds_it_from_the_first_day():
+    prices = synthetic_prices(["SPY", "TLT"])
+
+    class Once(Strategy):  # a hand-written rule that decided once, before the backtest starts
+        def target_weights(self, prices, start=None):
+            return pd.DataFrame({"SPY": [0.4], "TLT": [0.6]}, index=pd.to_datetime(["2023-11-01"]))
+
+    strategy = Once(id="once", thesis="t", weighting=Fixed({"SPY": 0.5, "TLT": 0.5}))
+    result = backtest([strategy], prices, "equity", NO_COSTS, start="2024-01-02")
+    assert not result.failures
+    assert result.weights["once"].loc["2024-01-02"].tolist() == pytest.approx([0.4, 0.6])
+    assert set(result.trades["date"]) == {pd.Timestamp("2024-01-02")}  # then held, never traded again
+
+
 def test_a_date_range_without_prices_is_refused():
     prices = synthetic_prices(["SPY"])
     with pytest.raises(DataError, match="prices between 2030-01-01"):

@@ -11,11 +11,15 @@ from infrabt.cli import app
 from infrabt.data.prices import load_prices
 from infrabt.engine.api import run
 from infrabt.strategies import load_strategies
+from tests.conftest import use_shared_prices
 
 
 @pytest.fixture(scope="module")
-def default_run(shared_prices):
-    return run(offline=True)
+def default_run(shared_cache):
+    """One run of every shipped strategy, shared by the tests of this module; the env is set only for it."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_shared_prices(patch, shared_cache)
+        return run(offline=True)
 
 
 def test_every_shipped_strategy_runs_from_2018_to_the_end_of_the_data(default_run):
