@@ -221,7 +221,8 @@ def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[Chu
     """Results as chunks finish; on an error or Ctrl-C the queued chunks are cancelled, running ones end."""
     try:
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            # popped: a finished future keeps its result, and a million variants' rows would pile up here
+            yield futures.pop(future), future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
