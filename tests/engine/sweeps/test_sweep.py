@@ -355,3 +355,18 @@ def test_top_ranks_by_the_metric_with_nan_last_without_sorting_the_table():
     assert list(result.top(3).index) == ["v2", "v5", "v0"]
     assert list(result.top(6).index) == ["v2", "v5", "v0", "v3", "v1", "v4"]
     assert list(result.top(10).index) == ["v2", "v5", "v0", "v3", "v1", "v4"]
+
+
+def test_finished_chunks_are_not_kept_by_the_executor():
+    """A finished future holds its chunk's rows: the executor lets go of each once it is handed over."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from infrabt.engine.sweeps.execute import _as_finished
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    futures = {pool.submit(abs, -n): n for n in range(3)}
+    handed = []
+    for chunk, result in _as_finished(pool, futures):
+        handed.append((chunk, result))
+        assert len(futures) == 3 - len(handed)
+    assert sorted(handed) == [(0, 0), (1, 1), (2, 2)]
