@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per fixed-weight job below 1M (median)")
     parser.add_argument("--per-variant-sample", type=int, default=200)
     parser.add_argument("--vectorbt-size", type=int, default=500)
     parser.add_argument("--bt-sample", type=int, default=20)
@@ -96,6 +97,7 @@ def main() -> None:
         return
     if args.smoke:
         args.sizes, args.per_variant_sample, args.vectorbt_size, args.bt_sample = [40], 4, 8, 2
+        args.repeats = 1
     if not args.prices.is_dir():
         raise SystemExit(f"no price CSVs at {args.prices}; pass --prices DIR")
 
@@ -147,11 +149,19 @@ class Bench:
         print("\n2. random fixed weights vs the closed-form ceiling (zero costs, one core, same portfolios)")
         for size in self.args.sizes:
             spec = {"name": "bench_random", "start": START, "random": {**RANDOM, "count": size}}
-            cli = self.run({"kind": "cli", "spec": spec})
-            inside = self.run({"kind": "run_sweep", "spec": spec})
-            peer = self.run({"kind": "closed_form_end_to_end", "count": size})
-            ceiling = self.run({"kind": "ceiling", "count": size})
-            print(f"  {size:,} variants")
+            repeats = 1 if size >= 1_000_000 else self.args.repeats
+            jobs = [
+                {"kind": "cli", "spec": spec},
+                {"kind": "run_sweep", "spec": spec},
+                {"kind": "closed_form_end_to_end", "count": size},
+                {"kind": "ceiling", "count": size},
+            ]
+            runs = [[] for _ in jobs]
+            for _ in range(repeats):  # in turn, so a busy minute slows each of them, not one
+                for job, done in zip(jobs, runs, strict=True):
+                    done.append(self.run(job))
+            cli, inside, peer, ceiling = (median(done) for done in runs)
+            print(f"  {size:,} variants (median of {repeats} runs each, taken in turn)")
             line("closed form, end to end (1 process)", peer)
             line("closed-form simulation alone (1 core)", ceiling)
             for label, result in (("CLI", cli), ("run_sweep", inside)):
@@ -176,6 +186,11 @@ def line(label: str, result: dict, extra: str = "") -> None:
         f"peak PSS {result['pss_mb']:6,.0f} MB (RSS {result['peak_mb']:6,.0f})"
         + (f"  {extra}" if extra else "")
     )
+
+
+def median(results: list[dict]) -> dict:
+    """The run with the median time (this machine's timings wander by +-30% from run to run)."""
+    return sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
 
 
 def rate(result: dict) -> float:
