@@ -19,7 +19,7 @@ trials, so N is reported twice: the number of variants, and an effective number 
 correlation r of variant returns, N_eff = r + (1 - r) N (N for uncorrelated variants, 1 for identical ones),
 with r estimated on a sample of at most ``CORRELATION_SAMPLE`` variants.
 
-Probability of backtest overfitting (Bailey, Borwein, Lopez de Prado and Zhu, 2015, "The Probability of
+Probability of backtest overfitting (Bailey, Borwein, Lopez de Prado and Zhu, 2017, "The Probability of
 Backtest Overfitting", J. Computational Finance), by combinatorially symmetric cross-validation (CSCV): the
 days are cut into S blocks; for each way of choosing S/2 of them as in-sample (the rest out of sample), the
 variant with the best in-sample Sharpe gets its out-of-sample relative rank w = rank / (N + 1) and the logit l
