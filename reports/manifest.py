@@ -12,18 +12,21 @@ from pathlib import Path
 from infrabt.data import files
 
 MANIFEST = ".infrabt-manifest.json"
+SWEEP_MANIFEST = ".infrabt-sweep-manifest.json"
+"""A sweep's page and tear sheets: its own list, so a sweep and a run sharing a folder never delete each
+other's files."""
 
 
-def recorded_files(out: Path) -> list[str]:
+def recorded_files(out: Path, name: str = MANIFEST) -> list[str]:
     """The files the last run in ``out`` wrote (relative paths); none if there is no readable manifest."""
     try:
-        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", [])
+        listed = json.loads((out / name).read_text(encoding="utf-8")).get("files", [])
     except (OSError, ValueError, AttributeError):
         return []
     return [name for name in listed if isinstance(name, str)]
 
 
-def replace_manifest(out: Path, written: list[Path]) -> list[Path]:
+def replace_manifest(out: Path, written: list[Path], name: str = MANIFEST) -> list[Path]:
     """Record ``written`` as this run's files and delete what the previous run wrote and this one did not.
 
     Returns the deleted paths. A listed name that leads outside ``out`` (``..``, an absolute path, a link) is
@@ -33,13 +36,13 @@ def replace_manifest(out: Path, written: list[Path]) -> list[Path]:
     root = out.resolve()
     keep = {path.resolve() for path in written}
     removed = []
-    for name in recorded_files(out):
-        path = out / name
+    for listed in recorded_files(out, name):
+        path = out / listed
         target = path.resolve()
         if target in keep or root not in target.parents or path.is_symlink() or not path.is_file():
             continue
         path.unlink()
         removed.append(path)
     names = sorted(path.resolve().relative_to(root).as_posix() for path in written)
-    files.write_text(out / MANIFEST, json.dumps({"files": names}, indent=1) + "\n")
+    files.write_text(out / name, json.dumps({"files": names}, indent=1) + "\n")
     return removed

@@ -24,6 +24,7 @@ from infrabt.engine.sweeps.sweep import SweepResult, run_sweep
 
 # the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
 from infrabt.reports.dashboard import _environment, _plotly_js, safe_json
+from infrabt.reports.manifest import SWEEP_MANIFEST, replace_manifest
 
 OLD_PLOTLY_FILE = "plotly.min.js"  # written beside the page by earlier versions; now inlined
 TOP_N = 20
@@ -95,7 +96,10 @@ def write_sweep_report(
     figures = {name: safe_json(fig.to_json()) for name, fig in figures_for(result, params).items()}
     template = _environment().get_template("sweep.html.j2")
     html = template.render(page=page, figures=figures, plotly_js=Markup(_plotly_js()))
-    return write_text(out / "sweep.html", html)
+    written = write_text(out / "sweep.html", html)
+    # the tear sheets of an earlier sweep's top variants go; the page itself is sweep.json's to remove
+    replace_manifest(out, [out / link for link in tearsheets.values()], name=SWEEP_MANIFEST)
+    return written
 
 
 def write_tearsheets(result, top_returns, benchmark, out: Path) -> tuple[dict[str, str], dict[str, str]]:

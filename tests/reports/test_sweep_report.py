@@ -149,3 +149,21 @@ def test_a_million_variant_page_stays_small():
     assert sum(len(f.to_json()) for f in figures) < 500_000  # plotly.js (~4.7 MB) inlined leaves room
     counts = figures[1].data[0].y
     assert sum(counts) == 1_000_000
+
+
+def test_a_new_sweep_removes_the_old_top_variants_tear_sheets_and_nothing_else(sweep_store, tmp_path):
+    """Only the sheets the last sweep wrote go: not a user's file, nor a run's tear sheet in the folder."""
+    from infrabt.reports.manifest import MANIFEST
+
+    out = tmp_path / "out"
+    first = sweep_with_page(GRID, out, workers=1, tearsheets=2)
+    old = set(first.top(2).index)
+    sheets = out / "tearsheets"
+    (sheets / "mine.html").write_text("a user's notes")
+    (sheets / "spy.html").write_text("a run's tear sheet")
+    (out / MANIFEST).write_text(json.dumps({"files": ["tearsheets/spy.html"]}))
+
+    second = sweep_with_page({**GRID, "grid": {"lookback": [30, 50]}}, out, workers=1, tearsheets=1)
+    (best,) = second.top(1).index
+    left = sorted(p.name for p in sheets.iterdir())
+    assert left == sorted({f"{best}.html", "mine.html", "spy.html"}), old
