@@ -258,6 +258,15 @@ def test_dask_local_cluster_gives_the_same_results(sweep_store, tmp_path):
     pd.testing.assert_frame_equal(local.results, on_dask.results.loc[local.results.index])
 
 
+def test_a_clusters_chunks_are_planned_for_its_workers(sweep_store, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    options = {"threads_per_worker": 1, "processes": False, "protocol": "tcp", "dashboard_address": ":0"}
+    with distributed.LocalCluster(n_workers=3, host="127.0.0.1", **options) as cluster:
+        run_sweep(RANDOM, tmp_path / "dask", workers=1, scheduler=cluster.scheduler_address)
+    info = json.loads((tmp_path / "dask" / "sweep.json").read_text())
+    assert info["chunks"] == 3  # not 1, as planned for the one local worker
+
+
 def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_store, tmp_path):
     address = "tcp://127.0.0.1:9"  # discard port: nothing listens
     with pytest.warns(UserWarning, match="cannot reach the Dask scheduler"):
