@@ -200,12 +200,12 @@ def run_sweep(
         trade_dates = len(task.random_template) if spec.random else len(days)
         per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
         client = connect_dask(scheduler, strict) if scheduler else None
-        # a cluster's chunks are planned for its workers, so that every one of them gets some
-        planned = len(client.scheduler_info().get("workers", {})) if client is not None else workers
-        chunks = plan_chunks(costs, per_variant, budget, max(workers, planned), chunk_size=chunk_size)
-        workers = min(workers, len(chunks))  # a process per chunk at most
-        store = PartStore(out, fingerprint)
         try:
+            # a cluster's chunks are planned for its workers, so that every one of them gets some
+            planned = len(client.scheduler_info().get("workers", {})) if client is not None else workers
+            chunks = plan_chunks(costs, per_variant, budget, max(workers, planned), chunk_size=chunk_size)
+            workers = min(workers, len(chunks))  # a process per chunk at most
+            store = PartStore(out, fingerprint)
             computed, reused = execute(
                 task, variants, chunks, store, workers=workers, client=client, progress=progress
             )
