@@ -100,7 +100,7 @@ def block_sums(returns: np.ndarray, blocks: int = BLOCKS) -> dict[str, np.ndarra
 
 def moments_shape(n: int, s1: float, s2: float, s3: float, s4: float) -> tuple[float, float]:
     """Skewness and kurtosis (not excess) of ``n`` returns from their power sums: the population central
-    moments, as ``skew_kurtosis`` computes them from the returns."""
+    moments, as scipy.stats' ``skew`` and ``kurtosis(fisher=False)`` compute them from the returns."""
     mean = s1 / n
     m2 = s2 / n - mean**2
     m3 = s3 / n - 3 * mean * s2 / n + 2 * mean**3
@@ -247,14 +247,6 @@ def measure(
         "blocks": split.blocks,
     }
     return Overfitting(**numbers, verdict=verdict(numbers))
-
-
-def skew_kurtosis(returns: np.ndarray) -> tuple[float, float]:
-    """Skewness and kurtosis (not excess) from the population moments, as the paper (and scipy.stats' default
-    ``bias=True``) define them."""
-    deviation = returns - returns.mean()
-    variance = float(np.mean(deviation**2))
-    return float(np.mean(deviation**3)) / variance**1.5, float(np.mean(deviation**4)) / variance**2
 
 
 def verdict(numbers: dict) -> str:
