@@ -76,10 +76,7 @@ def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple
 
 def storable(params: pd.DataFrame) -> pd.DataFrame:
     """Parameters as parquet can hold them: dicts and lists (sleeve shares, weights) become JSON text, and a
-    column mixing text and numbers (lookbacks 63 and "91D") becomes text. Numbers only (random weights): the
-    same frame, not a copy (a million variants' weights are 256 MB)."""
-    if not any(pd.api.types.is_object_dtype(dtype) for dtype in params.dtypes):
-        return params
+    column mixing text and numbers (lookbacks 63 and "91D") becomes text."""
     out = params.copy()
     for column in out.columns:
         if out[column].dtype != object:  # numbers (random weights): nothing to convert, nothing to scan

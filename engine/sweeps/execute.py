@@ -187,7 +187,7 @@ def _init_worker(task) -> None:
     warnings.filterwarnings("ignore")
 
 
-def _run_in_worker(params: pd.DataFrame, costs: Costs) -> "ChunkResult":
+def _run_in_worker(params: pd.DataFrame, costs: Costs) -> ChunkResult:
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
     return evaluate_chunk(_WORKER_TASK, params, costs)

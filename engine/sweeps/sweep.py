@@ -214,6 +214,7 @@ def run_sweep(
                 client.close()
         results, blocks, sample = store.read_all(chunks)
         # a chunk of only counts beside one with durations: the concatenated column mixes them; one type again
+        # (numbers only, as random weights, need nothing: not a copy of a million variants' 256 MB of weights)
         params = list(variants.columns)
         if any(pd.api.types.is_object_dtype(results[c]) for c in params):
             results[params] = storable(results[params])
