@@ -24,15 +24,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from infrabt.data.errors import ConfigError, InfrabtError, UnknownTickerError
 from infrabt.data.paths import UNIVERSE_FILE, USER_UNIVERSE_NAME, config_dir
-
-if TYPE_CHECKING:  # the store imports this module: a runtime import would be a circle
-    from infrabt.data.store import PriceStore
 
 ASSET_CLASSES = ("crypto", "equity", "etf")
 UNLISTED = "unlisted"
@@ -54,14 +50,9 @@ class Ticker:
     @property
     def trades_weekends(self) -> bool:
         """Crypto trades every UTC calendar day; equities and ETFs only on NYSE sessions."""
-        return self.trades_weekends_in()
-
-    def trades_weekends_in(self, store: "PriceStore | None" = None) -> bool:
-        """``trades_weekends``, an undeclared ticker read off its rows in ``store`` (default: the default
-        cache): a caller working on another cache gets the calendar of the prices it holds."""
         if self.asset_class is not None:
             return self.asset_class == "crypto"
-        return inferred_weekends(self.symbol, store)
+        return inferred_weekends(self.symbol)
 
     @property
     def label(self) -> str:
@@ -251,12 +242,13 @@ def did_you_mean(symbol: str, candidates: "list[str] | None" = None) -> str:
     return f"; did you mean {' or '.join(by_upper[c] for c in close)}?" if close else ""
 
 
-def inferred_weekends(symbol: str, store: "PriceStore | None" = None) -> bool:
-    """Whether an undeclared ticker trades on weekends: from its rows in ``store`` (default: the default
-    cache), else from its symbol's form (Yahoo's crypto pairs are ``XXX-USD``) until its prices are cached."""
+def inferred_weekends(symbol: str) -> bool:
+    """Whether an undeclared ticker trades on weekends: from its cached rows, else from its symbol's form
+    (Yahoo's crypto pairs are ``XXX-USD``) until its prices are cached. The default cache: the only one a
+    strategy's calendar is decided on (``run`` reads it; ``load_prices`` is given its calendar)."""
     from infrabt.data.store import PriceStore
 
-    store = store or PriceStore()
+    store = PriceStore()
     if store.has(symbol):
         try:
             return has_weekend_rows(store.read(symbol).index)

@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from infrabt.data.errors import ConfigError, UnknownTickerError
-from infrabt.data.store import PriceStore
-from infrabt.data.universe import group, inferred_weekends, load_universe, resolve, ticker
+from infrabt.data.universe import group, load_universe, resolve, ticker
 from infrabt.strategies import EqualWeight, Strategy
 
 USER_FILE = """
@@ -73,15 +72,6 @@ def test_an_unlisted_ticker_takes_its_calendar_from_its_data(tmp_store, make_pri
     assert ticker("SUI-X").group == "unlisted"
     crypto = Strategy(id="sui", thesis="t", weighting=EqualWeight(), assets=("SUI-X",), calendar="crypto")
     assert crypto.crypto_only
-
-
-def test_an_unlisted_ticker_takes_its_calendar_from_the_store_it_is_given(tmp_store, tmp_path, make_prices):
-    other = PriceStore(tmp_path / "other")
-    other.write("SUI-X", make_prices([1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7], freq="D"), "test")
-    assert tmp_store.tickers() == []  # the default cache (INFRABT_DATA_DIR) holds nothing
-    assert ticker("SUI-X").trades_weekends_in(other)
-    assert inferred_weekends("SUI-X", other) and not inferred_weekends("SUI-X")
-    assert not ticker("SUI-X").trades_weekends  # the default cache: no rows, and no crypto pair's form
 
 
 def test_an_unlisted_ticker_not_cached_yet_is_read_off_its_symbol(tmp_store):
