@@ -7,8 +7,8 @@ strategy with different parameters) without repeating the work they share:
 - overlay signals run once per distinct parameter set, through the block's ``signals`` hook, which can share
   more (``CorrelationSwitch``: one rolling correlation per lookback for every threshold);
 - what follows (moving weight to a fallback, the BTC carve-out, NaN -> 0) works row by row, so it runs only
-  on the trade dates' rows, as array operations over (variants, trade dates, tickers) for each group of
-  variants that trade on the same dates with the same tickers.
+  on the trade dates' rows, as array operations over (trade dates, variants, tickers) for each group of
+  variants that trade on the same dates, on the union of their tickers (with and without a BTC share).
 
 A calendar schedule's trade dates depend only on the dates; a drift band's depend on each variant's weights,
 so those variants are computed on every day and keep their own trade dates. A strategy with a block that does
@@ -29,14 +29,16 @@ from infrabt.strategies.schedules import Every
 class TargetBlock:
     """Target weights of some of the variants on shared rows.
 
-    ``weights[v, r, t]``: variant ``positions[v]``'s target for ``tickers[t]`` at the close of ``dates[r]``;
-    NaN where that variant does not trade on that date. No dates: the variants have no allocation day.
+    ``weights[r, v, t]``: variant ``positions[v]``'s target for ``tickers[t]`` at the close of ``dates[r]``,
+    in the simulation's layout (``engine.sweeps.fast.OrderBlock``); NaN where that variant does not trade on
+    that date or does not hold that ticker (``holds[v, t]`` false). No dates: no allocation day.
     """
 
     positions: list[int]
     dates: pd.DatetimeIndex
     tickers: tuple[str, ...]
     weights: np.ndarray
+    holds: np.ndarray
 
 
 def batchable(strategy: Strategy) -> bool:
@@ -51,44 +53,50 @@ def batch_target_weights(variants: list[Strategy], prices: pd.DataFrame, start=N
     weightings = _weighting_outputs(variants, known)
     signals = [_overlay_signals([v.overlays[j] for v in variants], known) for j in range(_depth(variants))]
     blocks = []
-    for positions in _groups(variants).values():
+    for (*_, first), positions in _groups(variants, known, start).items():
         members = [variants[p] for p in positions]
-        group = _Group(members, known[list(members[0].tickers)], weightings, signals)
-        blocks.append(group.target_block(positions, start))
+        group = _Group(members, known, weightings, signals)
+        blocks.append(group.target_block(positions, first))
     return blocks
 
 
 class _Group:
-    """Variants with the same tickers, overlay assets and schedule kind: one array of weights."""
+    """Variants with the same overlay assets, schedule kind and first allocation day: one array of weights,
+    on the union of their tickers."""
 
     def __init__(self, members: list[Strategy], known: pd.DataFrame, weightings: dict, signals: list[dict]):
-        self.members, self.known = members, known
-        self.tickers = tuple(known.columns)
-        self.live = known.notna().to_numpy()
+        self.members = members
+        self.tickers = tuple(dict.fromkeys(t for m in members for t in m.tickers))
+        self.known = known[list(self.tickers)]
+        self.column = {t: i for i, t in enumerate(self.tickers)}
+        self.holds = np.array([[t in m.tickers for t in self.tickers] for m in members])
+        self.live = self.known.notna().to_numpy()
         self.weightings, self.signals = weightings, signals
 
-    def target_block(self, positions: list[int], start) -> TargetBlock:
-        first = first_allocation_day(self.known, start)
+    def target_block(self, positions: list[int], first: pd.Timestamp | None) -> TargetBlock:
         if first is None:
-            nothing = np.empty((len(positions), 0, len(self.tickers)))
-            return TargetBlock(positions, self.known.index[:0], self.tickers, nothing)
+            nothing = np.empty((0, len(positions), len(self.tickers)))
+            return TargetBlock(positions, self.known.index[:0], self.tickers, nothing, self.holds)
         schedule = self.members[0].rebalance
         if isinstance(schedule, Every):  # the same trade dates for every member: compute only those rows
             rows = self._rows(schedule.trade_days(self.known, self.known, first), first)
-            return TargetBlock(positions, self.known.index[rows], self.tickers, self.weights(rows))
-        return self._own_trade_days(positions, first)
+            weights = self.weights(rows)
+        else:
+            rows, weights = self._own_trade_days(first)
+        if not self.holds.all():
+            np.copyto(weights, np.nan, where=~self.holds[None])  # no order for a ticker a variant lacks
+        return TargetBlock(positions, self.known.index[rows], self.tickers, weights, self.holds)
 
-    def _own_trade_days(self, positions: list[int], first: pd.Timestamp) -> TargetBlock:
-        """Each member's schedule reads its own weights (a drift band): every row, then its trade dates."""
-        everyday = np.arange(len(self.known))
-        full = self.weights(everyday)
+    def _own_trade_days(self, first: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's schedule reads its own weights (a drift band): every row, then its trade dates. A
+        ticker the member lacks has weight 0 here, which never moves a drift band."""
+        full = self.weights(np.arange(len(self.known)))
         traded = np.zeros(full.shape[:2], dtype=bool)
         for v, member in enumerate(self.members):
-            frame = pd.DataFrame(full[v], index=self.known.index, columns=list(self.tickers))
-            traded[v, self._rows(member.rebalance.trade_days(frame, self.known, first), first)] = True
-        rows = np.flatnonzero(traded.any(axis=0))
-        weights = np.where(traded[:, rows, None], full[:, rows], np.nan)
-        return TargetBlock(positions, self.known.index[rows], self.tickers, weights)
+            frame = pd.DataFrame(full[:, v], index=self.known.index, columns=list(self.tickers))
+            traded[self._rows(member.rebalance.trade_days(frame, self.known, first), first), v] = True
+        rows = np.flatnonzero(traded.any(axis=1))
+        return rows, np.where(traded[rows, :, None], full[rows], np.nan)
 
     def _rows(self, trade_days: pd.DatetimeIndex, first: pd.Timestamp) -> np.ndarray:
         """As ``Strategy.target_weights``: the schedule's days from ``first`` on, plus ``first``."""
@@ -96,44 +104,49 @@ class _Group:
         return self.known.index.get_indexer(days)
 
     def weights(self, rows: np.ndarray) -> np.ndarray:
-        """(members, rows, tickers): the weighting, each overlay's move, the BTC share, NaN -> 0."""
-        column = {t: i for i, t in enumerate(self.tickers)}
+        """(rows, members, tickers): the weighting, each overlay's move, the BTC share, NaN -> 0; one array,
+        changed in place."""
         weights = self._weightings(rows)
         for j, signals in enumerate(self.signals):
             overlay = self.members[0].overlays[j]
-            out = np.stack([signals[repr(m.overlays[j])][rows] for m in self.members])
-            moved = np.where(out, weights[:, :, column[overlay.asset]], 0.0)
-            weights[:, :, column[overlay.asset]] -= moved
+            out = np.stack([signals[repr(m.overlays[j])][rows] for m in self.members], axis=1)
+            asset = weights[:, :, self.column[overlay.asset]]  # a view: moved in place
+            moved = np.where(out, asset, 0.0)
+            asset -= moved
             if overlay.fallback is not None:
-                fallback = column[overlay.fallback]
-                weights[:, :, fallback] += np.where(self.live[rows, fallback], moved, 0.0)
+                fallback = self.column[overlay.fallback]
+                weights[:, :, fallback] += np.where(self.live[rows, fallback, None], moved, 0.0)
         shares = np.array([m.btc_share for m in self.members])
-        if shares.any():
-            held = shares != 0  # as target_weights: a zero share leaves the rule untouched
-            weights[held] *= (1.0 - shares[held])[:, None, None]
-            weights[held, :, column[BTC]] += shares[held][:, None] * self.live[rows, column[BTC]]
-        weights[np.isnan(weights)] = 0.0
+        if shares.any():  # as target_weights; a zero share leaves the rule untouched (x 1, + 0)
+            weights *= np.where(shares != 0, 1.0 - shares, 1.0)[:, None]
+            weights[:, :, self.column[BTC]] += shares * self.live[rows, self.column[BTC], None]
+        np.copyto(weights, 0.0, where=np.isnan(weights))
         return weights
 
     def _weightings(self, rows: np.ndarray) -> np.ndarray:
-        """Each member's weighting output on ``rows`` and this group's columns; computed once per distinct
-        weighting, then repeated for the members that share it."""
+        """Each member's weighting output on ``rows`` and this group's columns: each distinct weighting's
+        rows taken once, then repeated for the members that share it."""
         keys = [_weighting_key(m) for m in self.members]
-        distinct = list(dict.fromkeys(keys))
-        columns = list(self.tickers)
-        aligned = [self.weightings[key].reindex(columns=columns, fill_value=0.0) for key in distinct]
-        stacked = np.stack([frame.to_numpy(dtype=float)[rows] for frame in aligned])
-        return stacked[[distinct.index(key) for key in keys]]
+        distinct = {key: d for d, key in enumerate(dict.fromkeys(keys))}
+        stacked = np.zeros((len(rows), len(distinct), len(self.tickers)))
+        for key, d in distinct.items():
+            frame = self.weightings[key]
+            stacked[:, d, [self.column[t] for t in frame.columns]] = frame.to_numpy(dtype=float)[rows]
+        return stacked[:, [distinct[key] for key in keys]]
 
 
-def _groups(variants: list[Strategy]) -> dict[tuple, list[int]]:
-    """Variant positions by what fixes their rows and columns: tickers, overlay assets, schedule kind."""
+def _groups(variants: list[Strategy], known: pd.DataFrame, start) -> dict[tuple, list[int]]:
+    """Variant positions by what fixes their rows: overlay assets, schedule kind and first allocation day
+    (which their tickers decide; computed once per distinct set of tickers)."""
+    firsts: dict[tuple, pd.Timestamp | None] = {}
     groups: dict[tuple, list[int]] = {}
     for position, variant in enumerate(variants):
+        if variant.tickers not in firsts:
+            firsts[variant.tickers] = first_allocation_day(known[list(variant.tickers)], start)
         schedule = variant.rebalance
         when = schedule.name if isinstance(schedule, Every) else type(schedule).__name__
         moves = tuple((type(o).__name__, o.asset, o.fallback) for o in variant.overlays)
-        groups.setdefault((variant.tickers, moves, when), []).append(position)
+        groups.setdefault((moves, when, firsts[variant.tickers]), []).append(position)
     return groups
 
 

@@ -71,31 +71,7 @@ def batch_parts(task: "SweepTask", strategies: list) -> list[Part] | None:
         if not len(target.dates) or not _within_limits(target, strategies[target.positions[0]]):
             return None
         parts.append((target.positions, _with_trading_rules(target, history.loc[task.days])))
-    return _merge_same_dates(parts)
-
-
-def _merge_same_dates(parts: list[Part]) -> list[Part]:
-    """Parts that trade on the same dates (e.g. with and without a BTC share) as one, on the union of their
-    tickers: the simulation steps through trade dates once per part, and a ticker a variant does not hold
-    gets no order (NaN), so nothing else changes."""
-    by_dates: dict[tuple, list[Part]] = {}
-    for part in parts:
-        by_dates.setdefault(tuple(part[1].dates.asi8), []).append(part)
-    merged = []
-    for same in by_dates.values():
-        if len(same) == 1:
-            merged.extend(same)
-            continue
-        tickers = tuple(dict.fromkeys(t for _, block in same for t in block.tickers))
-        n_variants = sum(block.n_variants for _, block in same)
-        weights = np.full((len(same[0][1].dates), n_variants, len(tickers)), np.nan)
-        positions: list[int] = []
-        for part_positions, block in same:
-            columns = [tickers.index(t) for t in block.tickers]
-            weights[:, len(positions) : len(positions) + block.n_variants][:, :, columns] = block.weights
-            positions += list(part_positions)
-        merged.append((positions, OrderBlock(dates=same[0][1].dates, tickers=tickers, weights=weights)))
-    return merged
+    return parts
 
 
 def _within_limits(target: TargetBlock, strategy) -> bool:
@@ -109,22 +85,27 @@ def _within_limits(target: TargetBlock, strategy) -> bool:
 
 
 def _with_trading_rules(target: TargetBlock, prices: pd.DataFrame) -> OrderBlock:
-    """As ``build_orders``: no order where an asset has no price, and a final sale (weight 0) on the last
-    day of each history that ends before the backtest does. The rows gain those final sale days."""
+    """As ``build_orders``: no order where an asset has no price, and a final sale (weight 0, for the variants
+    holding it) on the last day of each history that ends before the backtest does. The block's array is
+    changed in place; it is copied only when final sale days add rows."""
     trading = prices[list(target.tickers)].notna().to_numpy()
     rows = prices.index.get_indexer(target.dates)
+    weights = target.weights
+    np.copyto(weights, np.nan, where=~trading[rows, None, :])
     finals = {}
     for column in range(trading.shape[1]):
         alive = np.flatnonzero(trading[:, column])
         if len(alive) and alive[-1] < len(prices) - 1:
             finals[column] = alive[-1]
-    all_rows = np.union1d(rows, list(finals.values())).astype(int)
-    weights = np.full((len(all_rows), len(target.positions), len(target.tickers)), np.nan)
-    priced = np.where(trading[rows][None], target.weights, np.nan)  # (variants, rows, tickers)
-    weights[np.searchsorted(all_rows, rows)] = priced.transpose(1, 0, 2)
+    added = np.setdiff1d(list(finals.values()), rows).astype(int)
+    if len(added):
+        all_rows = np.union1d(rows, added)
+        weights = np.full((len(all_rows), *target.weights.shape[1:]), np.nan)
+        weights[np.searchsorted(all_rows, rows)] = target.weights
+        rows = all_rows
     for column, row in finals.items():
-        weights[np.searchsorted(all_rows, row), :, column] = 0.0
-    return OrderBlock(dates=prices.index[all_rows].rename("Date"), tickers=target.tickers, weights=weights)
+        weights[np.searchsorted(rows, row), :, column] = np.where(target.holds[:, column], 0.0, np.nan)
+    return OrderBlock(dates=prices.index[rows].rename("Date"), tickers=target.tickers, weights=weights)
 
 
 def all_tickers(strategies: list) -> list[str]:
