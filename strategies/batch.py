@@ -22,7 +22,9 @@ import pandas as pd
 
 from infrabt.data.universe import resolve
 from infrabt.strategies.base import BTC, Strategy, first_allocation_day, known_closes
+from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import Every
+from infrabt.strategies.weighting import Weighting
 
 
 @dataclass(frozen=True)
@@ -160,12 +162,20 @@ def _weighting_key(variant: Strategy) -> str:
 
 
 def _weighting_outputs(variants: list[Strategy], known: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each distinct weighting's output, computed once, on the columns it splits (as ``target_weights``)."""
-    outputs: dict[str, pd.DataFrame] = {}
+    """Each distinct weighting's output, on the columns it splits (as ``target_weights``): the blocks of one
+    class over the same assets at once (``Weighting.outputs``: inverse volatility shares one pass of sums)."""
+    distinct: dict[tuple, dict[str, Block]] = {}
     for variant in variants:
-        key = _weighting_key(variant)
-        if key not in outputs:
-            outputs[key] = variant.weighting(known[list(resolve(variant.assets))])
+        inputs = (type(variant.weighting), variant.assets)
+        distinct.setdefault(inputs, {})[_weighting_key(variant)] = variant.weighting
+    outputs: dict[str, pd.DataFrame] = {}
+    for (kind, assets), blocks in distinct.items():
+        columns = known[list(resolve(assets))]
+        if issubclass(kind, Weighting):
+            computed = kind.outputs(list(blocks.values()), columns)
+        else:  # a user's batched weighting written on Block directly
+            computed = [block(columns) for block in blocks.values()]
+        outputs.update(zip(blocks, computed, strict=True))
     return outputs
 
 

@@ -15,11 +15,24 @@ import pandas as pd
 from infrabt.data.universe import resolve
 from infrabt.strategies.base import live
 from infrabt.strategies.block import Block
-from infrabt.strategies.windows import Lookback, describe, rolling, when_full
+from infrabt.strategies.windows import Lookback, describe, rolling, rolling_std, when_full
+
+
+class Weighting(Block):
+    """A block that splits the invested part: ``weighting(known)`` -> desired weights (dates x tickers)."""
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
+
+    @classmethod
+    def outputs(cls, weightings: "list[Weighting]", known: pd.DataFrame) -> list[pd.DataFrame]:
+        """``weighting(known)`` for many parameter sets at once (distinct blocks of this class), for a sweep
+        (``strategies.batch``); a weighting whose parameters share work overrides it."""
+        return [weighting(known) for weighting in weightings]
 
 
 @dataclass(frozen=True)
-class Fixed(Block):
+class Fixed(Weighting):
     """Fixed weights, e.g. ``Fixed({"SPY": 0.6, "TLT": 0.4})``; a dead asset's share goes to the live ones."""
 
     weights: Mapping[str, float] = field(default_factory=dict)
@@ -45,7 +58,7 @@ class Fixed(Block):
 
 
 @dataclass(frozen=True)
-class EqualWeight(Block):
+class EqualWeight(Weighting):
     """1/n in each of the n live assets."""
 
     batched: ClassVar[bool] = True
@@ -59,7 +72,7 @@ class EqualWeight(Block):
 
 
 @dataclass(frozen=True)
-class InverseVolatility(Block):
+class InverseVolatility(Weighting):
     """Weights proportional to 1 / (standard deviation of daily returns over ``lookback``).
 
     ``lookback``: sessions of the calendar, or a duration ("91D"). An asset needs a full window of returns
@@ -74,15 +87,26 @@ class InverseVolatility(Block):
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
         returns = known.pct_change(fill_method=None)
         volatility = when_full(rolling(returns, self.lookback).std(), returns, self.lookback)
-        inverse = (1.0 / volatility).where(live(known)).replace(np.inf, np.nan)
-        return inverse.div(inverse.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+        return _inverse_weights(volatility.to_numpy(), known)
+
+    @classmethod
+    def outputs(cls, weightings: "list[InverseVolatility]", known: pd.DataFrame) -> list[pd.DataFrame]:
+        """Every session-count lookback from one pass of cumulative sums (``windows.rolling_std``, equal to
+        pandas' rolling std to ~1e-10); a duration takes its own time-based window."""
+        returns = known.pct_change(fill_method=None).to_numpy()
+        counts = [w.lookback for w in weightings if not isinstance(w.lookback, str)]
+        volatility = rolling_std(returns, counts)
+        return [
+            w(known) if isinstance(w.lookback, str) else _inverse_weights(volatility[w.lookback], known)
+            for w in weightings
+        ]
 
     def describe(self) -> str:
         return f"inverse {describe(self.lookback)} volatility"
 
 
 @dataclass(frozen=True)
-class Blend(Block):
+class Blend(Weighting):
     """Sleeves with fixed shares, weighted inside by ``inside``: ``Blend({"miners": 1/3, "crypto": 2/3})``.
 
     A sleeve is a universe group or a ticker; one with no live asset hands its share pro rata to the others.
@@ -120,3 +144,14 @@ class Blend(Block):
     def describe(self) -> str:
         sleeves = ", ".join(f"{name} {share:.0%}" for name, share in self.shares.items())
         return f"sleeves {sleeves} ({self.inside.describe()} inside)"
+
+
+def _inverse_weights(volatility: np.ndarray, known: pd.DataFrame) -> pd.DataFrame:
+    """Weights proportional to 1 / volatility among the live assets (zero or unknown volatility: none)."""
+    with np.errstate(divide="ignore"):
+        inverse = 1.0 / volatility
+    inverse[~live(known).to_numpy() | np.isinf(inverse)] = np.nan
+    total = np.nansum(inverse, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        weights = inverse / np.where(total == 0.0, np.nan, total)
+    return pd.DataFrame(np.nan_to_num(weights, nan=0.0), index=known.index, columns=known.columns)

@@ -8,7 +8,7 @@ from infrabt.data.calendar import crypto_calendar, equity_calendar
 from infrabt.data.errors import StrategyError
 from infrabt.engine.api import warmup
 from infrabt.strategies import CorrelationSwitch, Fixed, InverseVolatility, Strategy, TrendFilter
-from infrabt.strategies.windows import history_days, rolling, when_full
+from infrabt.strategies.windows import history_days, rolling, rolling_std, when_full
 
 JUMP = pd.Timestamp("2021-10-05")  # a Tuesday: a session on both calendars
 
@@ -85,3 +85,37 @@ def test_the_shipped_crypto_rules_use_durations():
     known = load_strategies()
     assert known["btc_trend"].overlays[0].lookback == "200D"
     assert known["btc_corr_switch"].overlays[0].lookback == "91D"
+
+
+def test_rolling_std_of_many_lookbacks_equals_a_direct_two_pass_and_pandas():
+    """One pass of cumulative sums for many lookbacks, against each window's two-pass standard deviation
+    (numpy, window by window) and pandas' rolling std, on returns built to trip it: holes, a listing and a
+    delisting, a run of identical values (exactly 0, as pandas), a calm stretch before a wild one, pairs of
+    nearly equal values and values far from zero (on those two pandas' own running update loses digits, so
+    only the direct computation is the reference)."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(0.001, 0.04, (1500, 7))
+    values[:200, 1] = np.nan  # listed late
+    values[700:705, 2] = np.nan  # a hole
+    values[1200:, 3] = np.nan  # delisted
+    values[400:480, 4] = 0.0  # a price that did not move
+    values[:, 5] = rng.normal(0, 1e-5, 1500) * np.where(np.arange(1500) < 900, 1, 1e4)
+    values[1::2, 0] = values[::2, 0] + 1e-9  # each odd row almost repeats the one before
+    values[:, 6] += 50.0
+    counts = [2, 3, 5, 21, 63, 252]
+    batched = rolling_std(values, counts)
+    zeros = 0
+    for n in counts:
+        direct = np.full(values.shape, np.nan)
+        direct[n - 1 :] = np.lib.stride_tricks.sliding_window_view(values, n, axis=0).std(axis=2, ddof=1)
+        by_pandas = pd.DataFrame(values).rolling(n, min_periods=n).std().to_numpy()
+        got = batched[n]
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(direct))
+        np.testing.assert_array_equal(got[by_pandas == 0], 0.0)
+        zeros += (by_pandas == 0).sum()
+        for expected, columns in ((direct, slice(None)), (by_pandas, slice(1, 6))):
+            scale = np.where(expected > 0, expected, 1.0)[:, columns]
+            np.testing.assert_allclose(
+                got[:, columns] / scale, expected[:, columns] / scale, rtol=0, atol=1e-9, equal_nan=True
+            )
+    assert zeros > 0  # the identical-values case is exercised

@@ -154,17 +154,21 @@ def test_batched_sweep_metrics_equal_the_per_variant_path(case, prices, monkeypa
 
 
 def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
+    """27 variants, three lookbacks: one pass of rolling sums for all three, and no lookback by itself."""
+    import infrabt.strategies.weighting as weighting_module
+
     base, values = CASES["inverse volatility x btc share x rebalance"]
-    calls = []
-    original = InverseVolatility.__call__
+    passes, singles = [], []
+    original = weighting_module.rolling_std
 
-    def counted(self, known):
-        calls.append(self.lookback)
-        return original(self, known)
+    def counted(returns, counts):
+        passes.append(sorted(counts))
+        return original(returns, counts)
 
-    monkeypatch.setattr(InverseVolatility, "__call__", counted)
+    monkeypatch.setattr(weighting_module, "rolling_std", counted)
+    monkeypatch.setattr(InverseVolatility, "__call__", lambda self, known: singles.append(self))
     chunk_orders(task_for(base, prices), grid(values))
-    assert sorted(calls) == [5, 20, 63]  # 27 variants, three lookbacks
+    assert passes == [[5, 20, 63]] and singles == []
 
 
 @dataclass(frozen=True)
