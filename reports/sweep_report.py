@@ -12,11 +12,13 @@ variants drawn on top. Every name reaches the page through Jinja's autoescape or
 ``reports.dashboard.safe_json``. It only reads the sweep's results: nothing is recomputed here.
 """
 
+import json
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from markupsafe import Markup
 
 from infrabt.data.files import write_text
@@ -32,6 +34,7 @@ SVG_POINTS = 5_000  # below: SVG markers (no WebGL context, no software-renderin
 DENSITY_POINTS = 30_000  # above: a 2-D histogram and the top variants, so the page stays a few MB
 DENSITY_BINS = 80
 TOP_POINTS = 200
+IN_OUT_HOVER = ("in-sample %{x:.2f}", "out %{y:.2f}")  # a point's Sharpe before and after a split
 SELECTABLE = {"sharpe": "Sharpe", "cagr": "CAGR", "max_drawdown": "Max drawdown"}
 TABLE_COLUMNS = {
     # column: (label, format)
@@ -47,9 +50,19 @@ TABLE_COLUMNS = {
     "oos_cagr": ("CAGR out", "pct"),
     "oos_max_drawdown": ("Max DD out", "pct"),
 }
+# colour scales by plotly.py's names, spelt out as plotly.py did: plotly.js knows no RdYlGn, and its own
+# Viridis and Blues are other colours
+COLORSCALES = {
+    "RdYlGn": ("rgb(165,0,38)", "rgb(215,48,39)", "rgb(244,109,67)", "rgb(253,174,97)", "rgb(254,224,139)",
+               "rgb(255,255,191)", "rgb(217,239,139)", "rgb(166,217,106)", "rgb(102,189,99)",
+               "rgb(26,152,80)", "rgb(0,104,55)"),
+    "Viridis": ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58",
+                "#b5de2b", "#fde725"),
+    "Blues": ("rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)", "rgb(158,202,225)",
+              "rgb(107,174,214)", "rgb(66,146,198)", "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"),
+}  # fmt: skip
 # legends below the plot (never clipped at phone width); the toolbar upright at the right, clear of the menus
 _LAYOUT = {
-    "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
     "height": 430,
     "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
@@ -93,7 +106,7 @@ def write_sweep_report(
         "tearsheet_errors": tearsheet_errors,
         "overfitting": result.overfitting.to_dict() if result.overfitting else None,
     }
-    figures = {name: safe_json(fig.to_json()) for name, fig in figures_for(result, params).items()}
+    figures = {name: figure_json(fig) for name, fig in figures_for(result, params).items()}
     template = _environment().get_template("sweep.html.j2")
     html = template.render(page=page, figures=figures, plotly_js=Markup(_plotly_js()))
     written = write_text(out / "sweep.html", html)
@@ -225,9 +238,12 @@ def crisis_rows(result, count: int = 5) -> dict:
 
 
 # --- figures -----------------------------------------------------------------------------------------------
+# Plain plotly.js figures, {"data": [traces], "layout": {...}}: plotly.py's figure objects validate and copy
+# every property, which cost more than the rest of the page. Nested keys throughout (``xaxis.title.text``, not
+# plotly.py's ``xaxis_title``); tests/reports/test_sweep_report.py has plotly.py validate them.
 
 
-def figures_for(result, params: list[str]) -> dict[str, go.Figure]:
+def figures_for(result, params: list[str]) -> dict[str, dict]:
     results = result.results
     shown = shown_params(params)
     figures = {"distribution": distribution_figure(results, result.split is not None)}
@@ -246,80 +262,69 @@ def figures_for(result, params: list[str]) -> dict[str, go.Figure]:
     return figures
 
 
-def distribution_figure(results: pd.DataFrame, has_split: bool) -> go.Figure:
+def distribution_figure(results: pd.DataFrame, has_split: bool) -> dict:
     """Histogram of every variant's Sharpe (and in/out-of-sample Sharpe with a split): the whole crowd."""
-    fig = go.Figure()
     columns = [("sharpe", "whole period")]
     if has_split:
         columns += [("is_sharpe", "in-sample"), ("oos_sharpe", "out-of-sample")]
     values = {c: results[c].to_numpy(dtype=float) for c, _ in columns}
     finite = np.concatenate([v[np.isfinite(v)] for v in values.values()])
     edges = np.histogram_bin_edges(finite, bins=60) if len(finite) else np.linspace(-1, 1, 61)
-    for column, label in columns:
-        _add_bars(fig, values[column], edges, label)
-    fig.update_layout(barmode="overlay", xaxis_title="Sharpe ratio", yaxis_title="variants", **_LAYOUT)
-    return fig
+    bars = [_bars(values[column], edges, label) for column, label in columns]
+    return _figure(bars, **_axes("Sharpe ratio", "variants"), barmode="overlay")
 
 
-def logit_figure(split) -> go.Figure:
+def logit_figure(split) -> dict:
     """CSCV: the in-sample winner's out-of-sample rank (logit) per split; left of 0 = below the median."""
-    fig = go.Figure()
-    _add_bars(fig, split.logits, np.histogram_bin_edges(split.logits, bins=40), "splits")
-    fig.add_vline(x=0, line_dash="dash", line_color="#c0392b")
-    title = "in-sample winner's rank out of sample (logit)"
-    fig.update_layout(xaxis_title=title, yaxis_title="splits", showlegend=False, **_LAYOUT)
-    return fig
+    bars = [_bars(split.logits, np.histogram_bin_edges(split.logits, bins=40), "splits")]
+    zero = {"type": "line", "x0": 0, "x1": 0, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+            "line": {"color": "#c0392b", "dash": "dash"}}  # fmt: skip
+    axes = _axes("in-sample winner's rank out of sample (logit)", "splits")
+    return _figure(bars, **axes, shapes=[zero], showlegend=False)
 
 
-def degradation_figure(split, periods_per_year: int) -> go.Figure:
+def degradation_figure(split, periods_per_year: int) -> dict:
     """Per CSCV split, the in-sample winner's Sharpe in and out of sample: a downward cloud is overfitting."""
     scale = np.sqrt(periods_per_year)
     frame = pd.DataFrame({"in": split.is_sharpe * scale, "out": split.oos_sharpe * scale})
-    marker = {"size": 4, "opacity": 0.5}
-    fig = points_figure(frame, "in", "out", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"), rank_by="in")
-    fig.update_layout(xaxis_title="winner's Sharpe in sample", yaxis_title="its Sharpe out of sample")
-    return fig
+    axes = _axes("winner's Sharpe in sample", "its Sharpe out of sample")
+    return points_figure(frame, "in", "out", {"size": 4, "opacity": 0.5}, IN_OUT_HOVER, rank_by="in", **axes)
 
 
-def _add_bars(fig: go.Figure, values: np.ndarray, edges: np.ndarray, name: str) -> None:
+def _bars(values: np.ndarray, edges: np.ndarray, name: str) -> dict:
     """A histogram binned here: the page carries the counts, not every variant's value."""
     counts, _ = np.histogram(values[np.isfinite(values)], bins=edges)
-    fig.add_bar(x=_clean((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), width=float(edges[1] - edges[0]),
-                name=name, opacity=0.6)  # fmt: skip
+    return {"type": "bar", "x": _clean((edges[:-1] + edges[1:]) / 2), "y": counts.tolist(),
+            "width": float(edges[1] - edges[0]), "name": name, "opacity": 0.6}  # fmt: skip
 
 
-def heatmap_figure(results: pd.DataFrame, x: str, y: str) -> go.Figure:
+def heatmap_figure(results: pd.DataFrame, x: str, y: str) -> dict:
     """Two parameters, one cell each; other parameters (if any) are summarized by their best variant.
 
     A dropdown switches between Sharpe, CAGR and max drawdown.
     """
-    fig = go.Figure()
+    heatmaps = []
     for n, (metric, label) in enumerate(SELECTABLE.items()):
         table = results.pivot_table(index=y, columns=x, values=metric, aggfunc="max", sort=True)
-        fig.add_heatmap(
-            x=[_label(v) for v in table.columns],
-            y=[_label(v) for v in table.index],
-            z=_clean(table.to_numpy()),
-            colorscale="RdYlGn",
-            colorbar={"title": label},
-            visible=n == 0,
-            name=label,
-            hovertemplate=(
-                f"{display_name(x)} %{{x}}<br>{display_name(y)} %{{y}}<br>{label} %{{z:.3f}}<extra></extra>"
-            ),
+        hover = f"{display_name(x)} %{{x}}<br>{display_name(y)} %{{y}}<br>{label} %{{z:.3f}}<extra></extra>"
+        heatmaps.append(
+            {
+                "type": "heatmap",
+                "x": [_label(v) for v in table.columns],
+                "y": [_label(v) for v in table.index],
+                "z": _clean(table.to_numpy()),
+                "colorscale": _colorscale("RdYlGn"),
+                "colorbar": _titled(label),
+                "visible": n == 0,
+                "name": label,
+                "hovertemplate": hover,
+            }
         )
-    fig.update_layout(
-        xaxis_title=display_name(x),
-        yaxis_title=display_name(y),
-        updatemenus=[_metric_menu(len(SELECTABLE))],
-        **_LAYOUT,
-    )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(type="category")
-    return fig
+    axes = _axes(display_name(x), display_name(y), type="category")
+    return _figure(heatmaps, **axes, updatemenus=[_metric_menu(len(SELECTABLE))])
 
 
-def line_figure(results: pd.DataFrame, params: list[str]) -> go.Figure | None:
+def line_figure(results: pd.DataFrame, params: list[str]) -> dict | None:
     """The metric along the first numeric parameter, one line per value of the others (at most 12 lines)."""
     numeric = [p for p in params if pd.api.types.is_numeric_dtype(results[p])]
     if not numeric:
@@ -328,7 +333,7 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> go.Figure | None:
     groups = list(results.groupby(others, sort=True)) if others else [((), results)]
     if len(groups) > 12:
         return None
-    fig = go.Figure()
+    lines = []
     for n, (metric, label) in enumerate(SELECTABLE.items()):
         for key, group in groups:
             group = group.sort_values(x)
@@ -337,54 +342,53 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> go.Figure | None:
                 ", ".join(f"{display_name(p)} {_label(v)}" for p, v in zip(others, keys, strict=True))
                 or label
             )
-            fig.add_scatter(
-                x=group[x].tolist(), y=_clean(group[metric]), mode="lines+markers", name=name, visible=n == 0
-            )
-    fig.update_layout(
-        xaxis_title=display_name(x),
-        yaxis_title=next(iter(SELECTABLE.values())),
-        updatemenus=[_metric_menu(len(SELECTABLE), per_metric=len(groups))],
-        **_LAYOUT,
-    )
-    return fig
+            lines.append({"type": "scatter", "x": group[x].tolist(), "y": _clean(group[metric]),
+                          "mode": "lines+markers", "name": name, "visible": n == 0})  # fmt: skip
+    axes = _axes(display_name(x), next(iter(SELECTABLE.values())))
+    return _figure(lines, **axes, updatemenus=[_metric_menu(len(SELECTABLE), per_metric=len(groups))])
 
 
-def cloud_figure(results: pd.DataFrame) -> go.Figure:
+def cloud_figure(results: pd.DataFrame) -> dict:
     """Volatility vs CAGR of every variant, coloured by Sharpe."""
     marker = {
         "color": _clean(results["sharpe"]),
-        "colorscale": "Viridis",
-        "colorbar": {"title": "Sharpe"},
+        "colorscale": _colorscale("Viridis"),
+        "colorbar": _titled("Sharpe"),
         "size": 5 if len(results) < 2000 else 3,
         "opacity": 0.8,
     }
-    fig = points_figure(results, "volatility", "cagr", marker, ("volatility %{x:.1%}", "CAGR %{y:.1%}"))
-    fig.update_layout(xaxis_title="volatility (annualized)", yaxis_title="CAGR")
-    fig.update_xaxes(tickformat=".0%")
-    fig.update_yaxes(tickformat=".0%")
-    return fig
+    hover = ("volatility %{x:.1%}", "CAGR %{y:.1%}")
+    axes = _axes("volatility (annualized)", "CAGR", tickformat=".0%")
+    return points_figure(results, "volatility", "cagr", marker, hover, **axes)
 
 
-def overfit_figure(results: pd.DataFrame) -> go.Figure:
+def overfit_figure(results: pd.DataFrame) -> dict:
     """In-sample vs out-of-sample Sharpe per variant: a flat cloud means the in-sample ranking was luck."""
-    marker = {"size": 4, "opacity": 0.6}
-    fig = points_figure(results, "is_sharpe", "oos_sharpe", marker, ("in-sample %{x:.2f}", "out %{y:.2f}"))
-    fig.update_layout(xaxis_title="Sharpe before the split", yaxis_title="Sharpe after the split")
-    return fig
+    axes = _axes("Sharpe before the split", "Sharpe after the split")
+    return points_figure(
+        results, "is_sharpe", "oos_sharpe", {"size": 4, "opacity": 0.6}, IN_OUT_HOVER, **axes
+    )
 
 
 def points_figure(
-    frame: pd.DataFrame, x: str, y: str, marker: dict, hover: tuple[str, str], rank_by: str = "sharpe"
-) -> go.Figure:
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    marker: dict,
+    hover: tuple[str, str],
+    rank_by: str = "sharpe",
+    **layout,
+) -> dict:
     """One point per row, named on hover: SVG for a few thousand, WebGL for tens of thousands, and past that a
     density of all rows (2-D histogram, binned here) under the top ``TOP_POINTS`` rows by ``rank_by``."""
-    fig = go.Figure()
+    traces = []
     if len(frame) > DENSITY_POINTS:
-        _add_density(fig, frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float))
+        traces.append(_density(frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float)))
         # the top rows picked, not a sorted copy of every row
         frame = frame.loc[frame[rank_by].dropna().nlargest(TOP_POINTS).index]
         marker = {**marker, "color": "#c0392b", "colorscale": None, "colorbar": None, "size": 5}
     points = {
+        "type": "scattergl" if len(frame) > SVG_POINTS else "scatter",
         "x": _clean(frame[x]),
         "y": _clean(frame[y]),
         "mode": "markers",
@@ -393,25 +397,21 @@ def points_figure(
         "hovertemplate": f"%{{text}}<br>{hover[0]}<br>{hover[1]}<extra></extra>",
         "showlegend": False,
     }
-    if len(frame) > SVG_POINTS:
-        fig.add_scattergl(**points)
-    else:
-        fig.add_scatter(**points)
-    fig.update_layout(**_LAYOUT)
-    return fig
+    return _figure([*traces, points], **layout)
 
 
-def _add_density(fig: go.Figure, x: np.ndarray, y: np.ndarray) -> None:
+def _density(x: np.ndarray, y: np.ndarray) -> dict:
     keep = np.isfinite(x) & np.isfinite(y)
     counts, x_edges, y_edges = np.histogram2d(x[keep], y[keep], bins=DENSITY_BINS)
-    fig.add_heatmap(
-        x=_clean((x_edges[:-1] + x_edges[1:]) / 2),
-        y=_clean((y_edges[:-1] + y_edges[1:]) / 2),
-        z=_clean(np.where(counts.T > 0, counts.T, np.nan)),
-        colorscale="Blues",
-        colorbar={"title": "variants"},
-        hovertemplate="%{z:,.0f} variants<extra></extra>",
-    )
+    return {
+        "type": "heatmap",
+        "x": _clean((x_edges[:-1] + x_edges[1:]) / 2),
+        "y": _clean((y_edges[:-1] + y_edges[1:]) / 2),
+        "z": _clean(np.where(counts.T > 0, counts.T, np.nan)),
+        "colorscale": _colorscale("Blues"),
+        "colorbar": _titled("variants"),
+        "hovertemplate": "%{z:,.0f} variants<extra></extra>",
+    }
 
 
 def _metric_menu(n_metrics: int, per_metric: int = 1) -> dict:
@@ -422,15 +422,43 @@ def _metric_menu(n_metrics: int, per_metric: int = 1) -> dict:
     return {"buttons": buttons, "direction": "down", "x": 0.0, "y": 1.15, "xanchor": "left", "yanchor": "top"}
 
 
+def figure_json(figure: dict) -> Markup:
+    """Compact JSON, safe inside the page's <script>; a NaN (invalid JSON) fails here, not in a browser."""
+    return safe_json(json.dumps(figure, allow_nan=False, separators=(",", ":")))
+
+
+def _figure(traces: list[dict], **layout) -> dict:
+    """The traces on the page's common layout (plotly_white, ``_LAYOUT``), then this figure's ``layout``."""
+    return {"data": traces, "layout": {"template": _template(), **_LAYOUT, **layout}}
+
+
+def _axes(x_title: str, y_title: str, **both) -> dict:
+    """Layout for titled x and y axes, ``both`` set on each (``type="category"``, ``tickformat=".0%"``)."""
+    return {"xaxis": _titled(x_title, **both), "yaxis": _titled(y_title, **both)}
+
+
+def _titled(text: str, **properties) -> dict:
+    """An axis or colour bar with a title, nested as plotly.js reads it (plotly.py's ``xaxis_title``)."""
+    return {"title": {"text": text}, **properties}
+
+
+def _colorscale(name: str) -> list:
+    """``COLORSCALES[name]`` spread evenly from 0 to 1, as plotly.py spreads a named scale."""
+    colors = COLORSCALES[name]
+    return [[n / (len(colors) - 1), color] for n, color in enumerate(colors)]
+
+
+@cache
+def _template() -> dict:
+    """plotly.py's "plotly_white" template, read from its package data: the name means nothing to plotly.js,
+    so the template itself goes into every figure's layout, as plotly.py's figures put it there."""
+    return json.loads((files("plotly") / "package_data" / "templates" / "plotly_white.json").read_text())
+
+
 def _clean(values) -> list:
     """JSON-safe: NaN and inf become gaps (None)."""
-    array = np.asarray(values, dtype=float)
-    listed = array.tolist() if array.ndim else [float(array)]
-    return _nulls(listed)
-
-
-def _nulls(values: list) -> list:
-    return [_nulls(v) if isinstance(v, list) else (v if np.isfinite(v) else None) for v in values]
+    array = np.atleast_1d(np.asarray(values, dtype=float))
+    return np.where(np.isfinite(array), array, None).tolist()
 
 
 def _label(value) -> str:
