@@ -84,7 +84,7 @@ def sweep(spec, out_dir: "str | Path", *, report: bool = True, **options) -> Swe
 def write_sweep_report(
     result, *, top_returns: pd.DataFrame | None = None, benchmark: pd.Series | None = None, top_n: int = TOP_N
 ) -> Path:
-    """Write ``sweep.html`` (and ``plotly.min.js``, tear sheets of ``top_returns``) into the sweep's folder.
+    """Write ``sweep.html`` (plotly.js inlined) and tear sheets of ``top_returns`` into the sweep's folder.
 
     ``result`` is a ``SweepResult``; ``top_returns`` the daily returns of the variants to give a full tear
     sheet (against ``benchmark``), usually the top few by ``result.rank_by``.
