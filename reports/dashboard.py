@@ -9,13 +9,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from infrabt.engine.crises import Crisis
+
+if TYPE_CHECKING:  # the sweep page shares this module's Jinja environment and needs no plotly.py
+    import plotly.graph_objects as go
 
 METRIC_FORMATS = {
     # column: (label, format, which way is better: +1 higher, -1 lower, 0 neither)
@@ -45,7 +48,7 @@ class Page:
     windows: list[Crisis]
     strategies: list[dict]
     sentences: dict[str, str]
-    figures: dict[str, go.Figure]
+    figures: dict[str, "go.Figure"]
     data_rows: list[dict]
     tearsheets: dict[str, str]
     tearsheet_errors: dict[str, str] = field(default_factory=dict)

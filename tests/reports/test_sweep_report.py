@@ -171,10 +171,6 @@ def test_every_figure_passes_plotly_validation(sweep_store, tmp_path):
     assert figures["logits"]["layout"]["shapes"][0]["x0"] == 0  # the line at a logit of 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports.dashboard (its Jinja environment, safe_json, _plotly_js) imports plotly.graph_objects",
-)
 def test_the_page_module_does_not_import_plotly_graph_objects():
     """plotly.py's figure machinery costs a tenth of a second to import; the page has no use for it."""
     check = "import sys, infrabt.reports.sweep_report; print('plotly.graph_objects' in sys.modules)"
