@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +64,8 @@ class Universe:
     tickers: dict[str, Ticker]
     groups: dict[str, tuple[str, ...]]
     files: tuple[Path, ...]
+    resolved: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """``resolve``'s answers for this universe: a sweep resolves the same assets for every variant."""
 
 
 def universe_files() -> list[Path]:
@@ -217,12 +219,15 @@ def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
 
     Any well-formed symbol passes (the universe is open): whether it has prices is settled when they load.
     """
-    universe = current()  # read once: a sweep resolves every variant's assets
-    known = universe.groups
-    out: dict[str, None] = {}
-    for name in names:
-        out.update(dict.fromkeys(known[name] if name in known else (ticker(name, universe).symbol,)))
-    return tuple(out)
+    universe = current()
+    key = tuple(names)
+    if key not in universe.resolved:
+        out: dict[str, None] = {}
+        for name in names:
+            known = universe.groups
+            out.update(dict.fromkeys(known[name] if name in known else (ticker(name, universe).symbol,)))
+        universe.resolved[key] = tuple(out)
+    return universe.resolved[key]
 
 
 def check_symbol(symbol: str) -> str:
