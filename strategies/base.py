@@ -63,6 +63,12 @@ class Strategy:
         own = resolve(self.assets or self.weighting.tickers())
         if not own:
             raise StrategyError(f"{self.id}: no assets; name tickers or groups in assets=(...)")
+        left_out = [t for t in resolve(self.weighting.tickers()) if t not in own]
+        if left_out:  # the weighting would never see them: their share would go silently elsewhere
+            raise StrategyError(
+                f"{self.id}: the weighting names {', '.join(left_out)}, which assets=(...) leaves out; "
+                "add them to assets, or leave assets empty to take the weighting's"
+            )
         extra = [t for block in (*self.overlays, self.weighting) for t in block.tickers()]
         set_field("assets", self.assets or self.weighting.tickers())
         set_field("tickers", resolve([*own, *extra, *([BTC] if self.btc_share else [])]))
@@ -123,8 +129,11 @@ class Strategy:
                 f"strategy {self.id!r} has no parameter {', '.join(unknown)}; "
                 f"declared: {', '.join(self.params)}"
             )
+        # assets taken from the weighting (Fixed, Blend) follow the new one: new weights, new tickers
+        derived = self.assets == self.weighting.tickers()
         return dataclasses.replace(
             self,
+            assets=() if derived else self.assets,
             weighting=self.weighting.with_params(**values),
             overlays=tuple(o.with_params(**values) for o in self.overlays),
             rebalance=rebalance,

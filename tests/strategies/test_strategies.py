@@ -49,6 +49,23 @@ def test_params_are_declared_and_with_params_replaces_them():
         trend.with_params(lookbak=50)
 
 
+def test_new_fixed_weights_over_other_tickers_hold_those_tickers():
+    """A base that takes its assets from its weights (60/40) swept to 30% SPY / 70% NVDA holds NVDA at 70%:
+    the assets follow the weights, rather than NVDA's share silently going to SPY."""
+    prices = panel(["SPY", "TLT", "NVDA"], seed=4)
+    other = load_strategies()["sixty_forty"].with_params(weights={"SPY": 0.3, "NVDA": 0.7})
+    assert set(other.tickers) == {"SPY", "NVDA"}
+    held = other.target_weights(prices).iloc[-1]
+    assert held["NVDA"] == pytest.approx(0.7) and held["SPY"] == pytest.approx(0.3)
+    declared = Strategy(id="own", thesis="t", assets=("SPY", "TLT"), weighting=EqualWeight())
+    assert declared.with_params(btc_share=0.1).assets == ("SPY", "TLT")  # declared assets stay
+
+
+def test_assets_that_leave_out_a_ticker_the_weighting_names_are_refused():
+    with pytest.raises(StrategyError, match=r"names TLT, which assets=\(\.\.\.\) leaves out"):
+        Strategy(id="half", thesis="t", assets=("SPY",), weighting=Fixed({"SPY": 0.5, "TLT": 0.5}))
+
+
 def test_switching_to_a_drift_band_accepts_its_tolerance():
     monthly = load_strategies()["sixty_forty"]
     drifting = monthly.with_params(rebalance="drift", tolerance=0.1)

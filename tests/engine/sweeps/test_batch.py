@@ -69,6 +69,13 @@ CASES = {
         strategy(Fixed({"SPY": 0.6, "TLT": 0.4})),
         {"weights": [{"SPY": 0.6, "TLT": 0.4}, {"SPY": 0.3, "NVDA": 0.7}], "btc_share": [0.0, 0.05]},
     ),
+    "fixed weights, a delisted ticker held by some variants only": (
+        strategy(Fixed({"SPY": 0.5, "RIOT": 0.5})),
+        {
+            "weights": [{"SPY": 0.5, "RIOT": 0.5}, {"SPY": 0.6, "TLT": 0.4}],
+            "rebalance": ["weekly", "monthly"],
+        },
+    ),
     "blend of sleeves": (
         strategy(Blend({"SPY": 0.5, "NVDA": 0.5}, inside=InverseVolatility(lookback=10))),
         {"shares": [{"SPY": 0.5, "NVDA": 0.5}, {"SPY": 0.2, "NVDA": 0.8}], "btc_share": [0, 0.2]},
