@@ -3,7 +3,9 @@
 ``Strategy.target_weights`` is the definition; this computes the same numbers for a list of variants (one
 strategy with different parameters) without repeating the work they share:
 
-- each distinct weighting runs once: variants that differ only in btc_share or rebalance share its output;
+- each distinct weighting runs once: variants that differ only in btc_share or rebalance share its output,
+  and a weighting's class may compute many parameter values at once (``Weighting.outputs``: inverse
+  volatility for every lookback from one pass of cumulative sums);
 - overlay signals run once per distinct parameter set, through the block's ``signals`` hook, which can share
   more (``CorrelationSwitch``: one rolling correlation per lookback for every threshold);
 - what follows (moving weight to a fallback, the BTC carve-out, NaN -> 0) works row by row, so it runs only
