@@ -87,13 +87,21 @@ def check_dates_in_range(symbol: str, index: pd.DatetimeIndex) -> None:
 
 def new_gap(frame: pd.DataFrame, since: pd.Timestamp) -> str | None:
     """The first stretch longer than ``MAX_GAP`` without prices that ends on or after ``since``, as text."""
-    index = frame.index
+    found = long_gaps(frame.index, since)
+    return found[0] if found else None
+
+
+def long_gaps(index: pd.DatetimeIndex, since: pd.Timestamp | None = None) -> list[str]:
+    """Every stretch longer than ``MAX_GAP`` without prices (ending on or after ``since``), as text: a
+    backtest would count the whole move across it as one day's return."""
     gaps = index[1:] - index[:-1]
-    long = (gaps > MAX_GAP) & (index[1:] >= since)
-    if not long.any():
-        return None
-    at = int(np.argmax(long))
-    return f"no prices from {index[at].date()} to {index[at + 1].date()} ({gaps[at].days} days)"
+    long = gaps > MAX_GAP
+    if since is not None:
+        long &= index[1:] >= since
+    return [
+        f"no prices from {index[at].date()} to {index[at + 1].date()} ({gaps[at].days} days)"
+        for at in np.flatnonzero(long)
+    ]
 
 
 def suspicious_moves(prices: pd.Series, market: pd.Series | None = None) -> list[str]:

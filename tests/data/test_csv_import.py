@@ -48,6 +48,20 @@ def test_only_date_and_close_is_enough_and_noted(tmp_path):
     assert "Close used as the adjusted close" in notes[0]
 
 
+def test_a_hole_in_the_prices_is_noted_with_its_dates(tmp_store, tmp_path):
+    """Weeks without a price are kept (a long halt is real) but noted: a backtest counts the move across
+    them as one day's return. A long weekend is no hole."""
+    body = (
+        "2024-01-02,,,,1,1,\n2024-01-05,,,,1,1,\n2024-01-09,,,,1,1,\n2024-02-20,,,,1.5,1.5,\n2024-02-21,,,,1.5,1.5,\n"
+    )
+    path = write_csv(tmp_path, "HOLE.csv", body)
+    frame, notes = read_price_csv(path)
+    assert len(frame) == 5
+    assert notes == ["a hole in the prices: no prices from 2024-01-09 to 2024-02-20 (42 days)"]
+    written = import_csv([path], tmp_store)
+    assert written["HOLE"]["warnings"] == notes  # kept with the prices, shown by `infrabt data check`
+
+
 def test_adj_close_is_preferred_over_close(tmp_path):
     path = write_csv(tmp_path, "AGG.csv", "2024-01-02,50,40\n", header="Date,Close,Adj Close\n")
     frame, notes = read_price_csv(path)
