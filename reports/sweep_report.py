@@ -35,6 +35,9 @@ DENSITY_POINTS = 30_000  # above: a 2-D histogram and the top variants, so the p
 DENSITY_BINS = 80
 TOP_POINTS = 200
 IN_OUT_HOVER = ("in-sample %{x:.2f}", "out %{y:.2f}")  # a point's Sharpe before and after a split
+# d3-format: a percentage with the decimals its tick needs (10%, 27.25%); a fixed ".0%" labelled a narrow
+# range 27%, 27%, 28%, 28%
+PERCENT_TICKS = "~%"
 SELECTABLE = {"sharpe": "Sharpe", "cagr": "CAGR", "max_drawdown": "Max drawdown"}
 TABLE_COLUMNS = {
     # column: (label, format)
@@ -358,7 +361,7 @@ def cloud_figure(results: pd.DataFrame) -> dict:
         "opacity": 0.8,
     }
     hover = ("volatility %{x:.1%}", "CAGR %{y:.1%}")
-    axes = _axes("volatility (annualized)", "CAGR", tickformat=".0%")
+    axes = _axes("volatility (annualized)", "CAGR", tickformat=PERCENT_TICKS)
     return points_figure(results, "volatility", "cagr", marker, hover, **axes)
 
 
@@ -433,7 +436,7 @@ def _figure(traces: list[dict], **layout) -> dict:
 
 
 def _axes(x_title: str, y_title: str, **both) -> dict:
-    """Layout for titled x and y axes, ``both`` set on each (``type="category"``, ``tickformat=".0%"``)."""
+    """Layout for titled x and y axes, ``both`` set on each (``type="category"``, ``tickformat="~%"``)."""
     return {"xaxis": _titled(x_title, **both), "yaxis": _titled(y_title, **both)}
 
 

@@ -16,6 +16,7 @@ from infrabt.reports.sweep_report import (
     DENSITY_POINTS,
     SVG_POINTS,
     TOP_POINTS,
+    cloud_figure,
     distribution_figure,
     figures_for,
     points_figure,
@@ -194,3 +195,10 @@ def test_a_new_sweep_removes_the_old_top_variants_tear_sheets_and_nothing_else(s
     (best,) = second.top(1).index
     left = sorted(p.name for p in sheets.iterdir())
     assert left == sorted({f"{best}.html", "mine.html", "spy.html"}), old
+
+
+def test_the_cloud_labels_its_percent_ticks_with_the_decimals_they_need():
+    """d3-format's "~" drops only the zeros a tick does not need: 10% on a wide range, 27.25% on a narrow
+    one, where a fixed ".0%" repeated itself (27%, 27%, 28%, 28%)."""
+    axes = cloud_figure(cloud_of(40))["layout"]
+    assert axes["xaxis"]["tickformat"] == axes["yaxis"]["tickformat"] == "~%"
