@@ -64,13 +64,17 @@ COLORSCALES = {
     "Blues": ("rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)", "rgb(158,202,225)",
               "rgb(107,174,214)", "rgb(66,146,198)", "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"),
 }  # fmt: skip
-# legends below the plot (never clipped at phone width); the toolbar upright at the right, clear of the menus
+# legends below the plot (never clipped at phone width)
 _LAYOUT = {
     "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
     "height": 430,
     "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
-    "modebar": {"orientation": "v"},
 }
+# the toolbar lies across the top margin, at the right: upright at the right edge it covered the colour bars'
+# labels and the last bars of a histogram. Three buttons keep it clear of the metric menu at the top left on
+# a 320 px phone (plotly.js's ten would reach it): the others repeat a drag (zoom in and out, autoscale) or a
+# double-click (reset axes), or select points, which this page has no use for.
+PLOT_CONFIG = {"responsive": True, "displaylogo": False, "modeBarButtons": [["zoom2d", "pan2d", "toImage"]]}
 
 
 def sweep(spec, out_dir: "str | Path", *, report: bool = True, **options) -> SweepResult:
@@ -111,7 +115,9 @@ def write_sweep_report(
     }
     figures = {name: figure_json(fig) for name, fig in figures_for(result, params).items()}
     template = _environment().get_template("sweep.html.j2")
-    html = template.render(page=page, figures=figures, plotly_js=Markup(_plotly_js()))
+    html = template.render(
+        page=page, figures=figures, config=safe_json(json.dumps(PLOT_CONFIG)), plotly_js=Markup(_plotly_js())
+    )
     written = write_text(out / "sweep.html", html)
     # the tear sheets of an earlier sweep's top variants go; the page itself is sweep.json's to remove
     replace_manifest(out, [out / link for link in tearsheets.values()], name=SWEEP_MANIFEST)

@@ -23,8 +23,10 @@ from infrabt.reports.sweep_report import (
 )
 from infrabt.reports.sweep_report import sweep as sweep_with_page
 from tests.engine.sweeps.test_sweep import RANDOM
+from tests.reports.test_browser import CHROMIUM, DevTools
 
 GRID = {"name": "grid", "strategy": "btc_trend", "start": "2019-06-01", "grid": {"lookback": [20, 40, 60]}}
+EVERY_FIGURE = {**GRID, "grid": {**GRID["grid"], "fees": [0.0, 0.002]}}  # with a split: all seven charts
 
 
 def figure_json(html: str, name: str) -> dict:
@@ -159,8 +161,7 @@ def test_every_figure_passes_plotly_validation(sweep_store, tmp_path):
     """The figures are plain dicts for plotly.js; plotly.py's own validation catches a misspelt property."""
     import plotly.graph_objects as go
 
-    spec = {**GRID, "grid": {**GRID["grid"], "fees": [0.0, 0.002]}}
-    sweep = sweep_with_page(spec, tmp_path / "out", split="2020-06-01", workers=1, report=False)
+    sweep = sweep_with_page(EVERY_FIGURE, tmp_path / "out", split="2020-06-01", workers=1, report=False)
     figures = figures_for(sweep, list(sweep.param_columns))
     page = {"distribution", "logits", "degradation", "heatmap", "line", "cloud", "overfit"}
     assert set(figures) == page
@@ -199,6 +200,87 @@ def test_a_new_sweep_removes_the_old_top_variants_tear_sheets_and_nothing_else(s
 
 def test_the_cloud_labels_its_percent_ticks_with_the_decimals_they_need():
     """d3-format's "~" drops only the zeros a tick does not need: 10% on a wide range, 27.25% on a narrow
-    one, where a fixed ".0%" repeated itself (27%, 27%, 28%, 28%)."""
+    one, where a fixed ".0%" repeated itself (27%, 27%, 28%, 28%). Labels drawn: the browser test below."""
     axes = cloud_figure(cloud_of(40))["layout"]
     assert axes["xaxis"]["tickformat"] == axes["yaxis"]["tickformat"] == "~%"
+
+
+def page_config(html: str) -> dict:
+    found = re.search(r"const config = (\{.*?\});\n", html)
+    assert found, "no plotly config on the page"
+    return json.loads(found[1])
+
+
+def test_the_toolbar_lies_across_the_top_with_a_few_buttons(sweep_store, tmp_path):
+    """Upright at the right edge it covered the colour bars' labels; plotly's full row reaches the menu."""
+    html = sweep_with_page(EVERY_FIGURE, tmp_path / "out", workers=1).report.read_text()
+    (buttons,) = page_config(html)["modeBarButtons"]
+    assert len(buttons) <= 3 and "toImage" in buttons
+    assert "modebar" not in figure_json(html, "heatmap")["layout"]  # plotly's default: across, at the top
+
+
+# Where each chart's toolbar is, beside what it must not cover: the plot area, colour bars, menus, legends
+TOOLBAR_AND_PARTS = """
+Array.from(document.querySelectorAll('.chart')).map(div => {
+    const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const toolbar = div.querySelector('.modebar');
+    const parts = div.querySelectorAll('rect.nsewdrag, g.colorbar, g.updatemenu-header-group, g.legend');
+    return {
+        id: div.id,
+        chart: box(div),
+        toolbar: toolbar && box(toolbar),
+        parts: Array.from(parts, box).filter(([left, top, right, bottom]) => right > left && bottom > top),
+    };
+})
+"""
+# draws FIGURE in the cloud's place and returns its x and y tick labels
+TICK_LABELS = """
+(figure => Plotly.newPlot('cloud', figure.data, figure.layout).then(div =>
+    ['x', 'y'].map(axis => Array.from(div.querySelectorAll(`g.${axis}tick text`), text => text.textContent))
+))(FIGURE)
+"""
+
+
+def cloud_ticks(browser, results: pd.DataFrame) -> list[list[str]]:
+    """The x and y tick labels plotly.js draws for the cloud of ``results`` on the open page."""
+    return browser.evaluate(TICK_LABELS.replace("FIGURE", json.dumps(cloud_figure(results))))
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def percents(labels: list[str]) -> list[float]:
+    assert labels and all(label.endswith("%") for label in labels), labels
+    return [float(label.removesuffix("%").replace("\N{MINUS SIGN}", "-")) for label in labels]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
+def test_in_a_browser_the_toolbar_covers_nothing_and_percent_ticks_differ(sweep_store, tmp_path):
+    """Headless Chromium draws every chart: no toolbar over a plot, colour bar, menu or legend at phone or
+    desktop width, and the cloud's percent ticks differ, on a wide range (whole percents) and a narrow one."""
+    page = sweep_with_page(EVERY_FIGURE, tmp_path / "out", split="2020-06-01", workers=1).report
+    rng = np.random.default_rng(1)
+    narrow = pd.DataFrame({"volatility": rng.uniform(0.27, 0.285, 40), "cagr": rng.uniform(0.33, 0.345, 40)})
+    narrow["sharpe"] = narrow["cagr"] / narrow["volatility"]
+    (tmp_path / "chromium").mkdir()
+    browser = DevTools(tmp_path / "chromium")
+    try:
+        for width in (320, 400, 1400):  # a small phone, a phone, a desktop
+            browser.open(page, width=width)
+            charts = browser.evaluate(TOOLBAR_AND_PARTS)
+            wide_ticks, narrow_ticks = cloud_ticks(browser, cloud_of(40)), cloud_ticks(browser, narrow)
+            assert browser.errors == [], browser.errors
+            assert len(charts) == 7, [chart["id"] for chart in charts]
+            for chart in charts:
+                toolbar, (left, _, right, _) = chart["toolbar"], chart["chart"]
+                assert toolbar and left <= toolbar[0] and toolbar[2] <= right, (width, chart)
+                covered = [part for part in chart["parts"] if overlap(toolbar, part)]
+                assert not covered, f"at {width} px the toolbar of {chart['id']} covers {covered}"
+            for labels in wide_ticks:  # whole percents, no ".0"
+                assert all("." not in label for label in labels), labels
+            for labels in [*wide_ticks, *narrow_ticks]:
+                values = percents(labels)
+                assert values == sorted(set(values)), f"at {width} px: {labels}"
+    finally:
+        browser.close()
