@@ -51,8 +51,9 @@ def test_only_date_and_close_is_enough_and_noted(tmp_path):
 def test_a_hole_in_the_prices_is_noted_with_its_dates(tmp_store, tmp_path):
     """Weeks without a price are kept (a long halt is real) but noted: a backtest counts the move across
     them as one day's return. A long weekend is no hole."""
-    body = (
-        "2024-01-02,,,,1,1,\n2024-01-05,,,,1,1,\n2024-01-09,,,,1,1,\n2024-02-20,,,,1.5,1.5,\n2024-02-21,,,,1.5,1.5,\n"
+    days = ["2024-01-02", "2024-01-05", "2024-01-09", "2024-02-20", "2024-02-21"]
+    body = "".join(
+        f"{day},,,,{price},{price},\n" for day, price in zip(days, [1, 1, 1, 1.5, 1.5], strict=True)
     )
     path = write_csv(tmp_path, "HOLE.csv", body)
     frame, notes = read_price_csv(path)
