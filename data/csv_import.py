@@ -18,7 +18,7 @@ from infrabt.data.errors import DataError, UnknownTickerError
 from infrabt.data.locks import cache_lock
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
-from infrabt.data.validation import COLUMNS, FIRST_DAY, check_frame, last_valid_day, long_gaps
+from infrabt.data.validation import COLUMNS, FIRST_DAY, MAX_GAP, check_frame, last_valid_day, long_gaps
 
 MAX_CSV_BYTES = 50 * 2**20
 """A daily price history since 1900 is ~5 MB of CSV: a file ten times that is not one (it once took 65 s and
@@ -99,7 +99,10 @@ def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             f"{int(missing.sum())} rows without a price dropped (first {frame.index[missing][0].date()})"
         )
         frame = frame[~missing]
-    notes += [f"a hole in the prices: {gap}" for gap in long_gaps(frame.index)]
+    holes = long_gaps(frame.index)
+    if holes:  # one note, however many (a monthly series has a hole every month)
+        more = f" and {len(holes) - 1} more of over {MAX_GAP.days} days" if len(holes) > 1 else ""
+        notes.append(f"a hole in the prices: {holes[0]}{more}")
     return frame, notes
 
 

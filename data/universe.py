@@ -223,7 +223,7 @@ def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
     key = tuple(names)
     if key not in universe.resolved:
         out: dict[str, None] = {}
-        for name in names:
+        for name in key:  # not ``names``: a generator is spent by tuple()
             known = universe.groups
             out.update(dict.fromkeys(known[name] if name in known else (ticker(name, universe).symbol,)))
         universe.resolved[key] = tuple(out)

@@ -64,7 +64,7 @@ class Strategy:
         if not own:
             raise StrategyError(f"{self.id}: no assets; name tickers or groups in assets=(...)")
         left_out = [t for t in resolve(self.weighting.tickers()) if t not in own]
-        if left_out:  # the weighting would never see them: their share would go silently elsewhere
+        if left_out:  # the weighting would never see them: their share would sit in cash, silently
             raise StrategyError(
                 f"{self.id}: the weighting names {', '.join(left_out)}, which assets=(...) leaves out; "
                 "add them to assets, or leave assets empty to take the weighting's"

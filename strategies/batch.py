@@ -26,7 +26,6 @@ from infrabt.data.universe import resolve
 from infrabt.strategies.base import BTC, Strategy, first_allocation_day, known_closes
 from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import Every
-from infrabt.strategies.weighting import Weighting
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,9 @@ def _weighting_outputs(variants: list[Strategy], known: pd.DataFrame) -> dict[st
     outputs: dict[str, pd.DataFrame] = {}
     for (kind, assets), blocks in distinct.items():
         columns = known[list(resolve(assets))]
-        if issubclass(kind, Weighting):
+        if _own_hook(kind, "outputs"):
             computed = kind.outputs(list(blocks.values()), columns)
-        else:  # a user's batched weighting written on Block directly
+        else:
             computed = [block(columns) for block in blocks.values()]
         outputs.update(zip(blocks, computed, strict=True))
     return outputs
@@ -187,6 +186,16 @@ def _overlay_signals(overlays: list, known: pd.DataFrame) -> dict[str, np.ndarra
     signals: dict[str, np.ndarray] = {}
     for kind in dict.fromkeys(type(o) for o in distinct):
         same = [o for o in distinct if type(o) is kind]
-        for overlay, signal in zip(same, kind.signals(same, known), strict=True):
+        if _own_hook(kind, "signals"):
+            computed = kind.signals(same, known)
+        else:
+            computed = [overlay.signal(known) for overlay in same]
+        for overlay, signal in zip(same, computed, strict=True):
             signals[repr(overlay)] = signal.to_numpy(dtype=bool)
     return signals
+
+
+def _own_hook(kind: type, name: str) -> bool:
+    """Whether ``kind`` itself defines the batched hook ``name``: a subclass that computes another way (its
+    own ``__call__`` or ``signal``) is run block by block unless it batches again (as ``Block.batchable``)."""
+    return name in vars(kind)

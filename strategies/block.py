@@ -48,7 +48,8 @@ class Block:
         return dataclasses.replace(self, **{k: v for k, v in values.items() if k in self.PARAMS})
 
     def tickers(self) -> tuple[str, ...]:
-        """Tickers this block adds to the strategy's own (a fallback asset, a reference series)."""
+        """Tickers this block adds to the strategy's own: an overlay's fallback or reference series; a
+        weighting's named assets (which must be among the strategy's assets: it sees only those)."""
         return ()
 
     def describe(self) -> str:

@@ -85,21 +85,26 @@ class InverseVolatility(Weighting):
     batched: ClassVar[bool] = True
 
     def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
-        returns = known.pct_change(fill_method=None)
-        volatility = when_full(rolling(returns, self.lookback).std(), returns, self.lookback)
-        return _inverse_weights(volatility.to_numpy(), known)
+        return self.outputs([self], known)[0]
 
     @classmethod
     def outputs(cls, weightings: "list[InverseVolatility]", known: pd.DataFrame) -> list[pd.DataFrame]:
-        """Every session-count lookback from one pass of cumulative sums (``windows.rolling_std``, equal to
-        pandas' rolling std to ~1e-10); a duration takes its own time-based window."""
-        returns = known.pct_change(fill_method=None).to_numpy()
+        """Every session-count lookback from one pass of cumulative sums (``windows.rolling_std``: a backtest
+        and a sweep over lookbacks compute the same numbers); a duration takes its own time-based window.
+
+        Not pandas' rolling std: its running update leaves a residue (2.8e-9 for three identical returns
+        after larger ones) where a stale price has no volatility, and 1 / residue put ~100% in that asset."""
+        returns = known.pct_change(fill_method=None)
         counts = [w.lookback for w in weightings if not isinstance(w.lookback, str)]
-        volatility = rolling_std(returns, counts)
-        return [
-            w(known) if isinstance(w.lookback, str) else _inverse_weights(volatility[w.lookback], known)
-            for w in weightings
-        ]
+        volatility = rolling_std(returns.to_numpy(), counts)
+        out = []
+        for w in weightings:
+            if isinstance(w.lookback, str):
+                by_time = when_full(rolling(returns, w.lookback).std(), returns, w.lookback).to_numpy()
+                out.append(_inverse_weights(by_time, known))
+            else:
+                out.append(_inverse_weights(volatility[w.lookback], known))
+        return out
 
     def describe(self) -> str:
         return f"inverse {describe(self.lookback)} volatility"

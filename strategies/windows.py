@@ -88,13 +88,14 @@ def when_full(values, data: "pd.Series | pd.DataFrame", lookback: Lookback):
 
 
 def rolling_std(values: np.ndarray, counts: "list[int]") -> dict[int, np.ndarray]:
-    """pandas' ``rolling(n, min_periods=n).std()`` of ``values`` (rows x columns, NaN = no value) for many
-    session counts ``n`` at once, from one pass of cumulative sums: what a sweep over lookbacks needs.
+    """The sample standard deviation (ddof 1) of every full window of ``n`` rows of ``values`` (rows x
+    columns, NaN = no value), for many session counts ``n`` at once, from one pass of cumulative sums: what
+    a sweep over lookbacks needs.
 
-    As pandas: NaN until a window holds ``n`` values, exactly 0 for a window of identical values. A window's
-    squared deviations are the difference of two running sums, which loses digits where it is tiny beside
-    them (two nearly equal returns); those windows, usually a few percent of the short ones, are summed
-    directly. Equal to pandas to ~1e-10 relative at worst, ~1e-12 typically.
+    NaN until a window holds ``n`` values (pandas' ``rolling(n, min_periods=n)``), exactly 0 for a window of
+    identical values. A window's squared deviations are the difference of two running sums, which loses
+    digits where it is tiny beside them (two nearly equal returns); those windows, usually a few percent of
+    the short ones, are summed directly. Equal to a two-pass computation to ~1e-10 relative at worst.
     """
     valid = ~np.isnan(values)
     centred = np.where(valid, values - _first_values(values), 0.0)  # smaller sums: fewer digits lost

@@ -61,6 +61,11 @@ def test_a_hole_in_the_prices_is_noted_with_its_dates(tmp_store, tmp_path):
     assert notes == ["a hole in the prices: no prices from 2024-01-09 to 2024-02-20 (42 days)"]
     written = import_csv([path], tmp_store)
     assert written["HOLE"]["warnings"] == notes  # kept with the prices, shown by `infrabt data check`
+    monthly = "".join(f"2020-{month:02d}-01,,,,1,1,\n" for month in range(1, 13))
+    _, notes = read_price_csv(write_csv(tmp_path, "MONTHLY.csv", monthly))
+    assert notes == [
+        "a hole in the prices: no prices from 2020-01-01 to 2020-02-01 (31 days) and 10 more of over 10 days"
+    ]
 
 
 def test_adj_close_is_preferred_over_close(tmp_path):

@@ -125,3 +125,13 @@ def test_a_pinned_universe_is_read_once_and_re_read_after(tmp_path, monkeypatch)
         os.utime(user, ns=(1, 10**18))  # a newer stamp, whatever the file system's clock resolution
         assert current().tickers["AAA"].group == "first"
     assert current().tickers["AAA"].group == "second"
+
+
+def test_resolve_remembers_its_answers_but_not_its_errors():
+    """The memo a sweep relies on: the same answer for a list or a one-shot generator, and an unknown
+    symbol refused every time it is asked for, never remembered as empty."""
+    first = resolve(name for name in ["miners", "SPY"])
+    assert first == resolve(["miners", "SPY"]) == (*group("miners"), "SPY")
+    for _ in range(2):
+        with pytest.raises(UnknownTickerError):
+            resolve(["not a symbol!"])

@@ -119,3 +119,19 @@ def test_rolling_std_of_many_lookbacks_equals_a_direct_two_pass_and_pandas():
                 got[:, columns] / scale, expected[:, columns] / scale, rtol=0, atol=1e-9, equal_nan=True
             )
     assert zeros > 0  # the identical-values case is exercised
+
+
+def test_a_stale_price_has_no_volatility_and_gets_no_inverse_volatility_weight():
+    """Three unchanged closes after moving ones (HUT, 2018-12-27..31 in the shared data): the window's
+    standard deviation is exactly 0, so the asset gets no weight. pandas' rolling std leaves a residue there
+    (its running update), and 1 / residue used to put ~100% of the portfolio in the stale asset."""
+    moves = [-0.033, -0.0951, 0.1109, -0.1286, 0.1311, 0.0386, 0.0050, 0.0, 0.0, 0.0]
+    stale = pd.Series(100 * np.cumprod([1.0, *(1 + np.array(moves))]))
+    returns = stale.pct_change().to_numpy()[:, None]
+    assert rolling_std(returns, [3])[3][-1, 0] == 0.0
+    assert stale.pct_change().rolling(3).std().iloc[-1] > 0  # the residue this avoids (pandas 3.x)
+    days = pd.bdate_range("2018-12-14", periods=len(stale) + 1)
+    steady = 50 * np.cumprod(1 + np.random.default_rng(1).normal(0, 0.01, len(days)))
+    prices = pd.DataFrame({"HUT": [*stale, stale.iloc[-1]], "SPY": steady}, index=days)
+    weights = InverseVolatility(lookback=3)(prices.shift(1))  # row t sees closes up to t-1
+    assert weights["HUT"].iloc[-1] == 0.0 and weights["SPY"].iloc[-1] == 1.0

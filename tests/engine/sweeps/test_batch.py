@@ -2,6 +2,7 @@
 variant, for every shipped block; a user block without a batched path still runs, one variant at a time."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,44 @@ def test_a_user_block_without_a_batched_path_runs_one_variant_at_a_time(base, pr
     assert_parts_equal_per_variant(task, grid(values), parts)
     metrics = evaluate_chunk(task, grid(values), Costs())[0]
     assert metrics["sharpe"].notna().all() and metrics["total_return"].nunique() == len(metrics)
+
+
+@dataclass(frozen=True)
+class EwmaVolatility(InverseVolatility):
+    """A user's subclass that computes volatility another way and declares the batched path again."""
+
+    batched: ClassVar[bool] = True
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        inverse = 1 / known.pct_change(fill_method=None).ewm(span=self.lookback).std()
+        return inverse.div(inverse.sum(axis=1), axis=0).fillna(0.0)
+
+
+@dataclass(frozen=True)
+class SwitchOnLevels(CorrelationSwitch):
+    """A user's subclass of a shipped overlay with its own signal, batched again."""
+
+    batched: ClassVar[bool] = True
+
+    def signal(self, known: pd.DataFrame) -> pd.Series:
+        return ~(known[self.asset].rolling(self.lookback).corr(known[self.reference]) < self.threshold)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        strategy(EwmaVolatility(lookback=20), assets=("SPY", "TLT", "NVDA")),
+        strategy(Fixed({"BTC-USD": 1.0}), overlays=(SwitchOnLevels("BTC-USD", "SPY", 20, 0.2, "GLD"),)),
+    ],
+    ids=["weighting", "overlay"],
+)
+def test_a_batched_subclass_keeps_its_own_computation(base, prices):
+    """The class's batched hook (``outputs``, ``signals``) is used only where the class defines it: a subclass
+    with its own ``__call__`` or ``signal`` is computed block by block, never by its parent's shortcut."""
+    assert batchable(base)
+    task = task_for(base, prices)
+    params = grid({"lookback": [10, 30], "btc_share": [0.0, 0.2]})
+    assert_parts_equal_per_variant(task, params, batch_parts(task, variant_strategies(task, params)))
 
 
 def test_random_weights_block_equals_build_orders_for_every_variant(prices):
