@@ -17,6 +17,7 @@ so those variants are computed on every day and keep their own trade dates. A st
 not declare ``batched`` is not ``batchable``: sweeps run it one variant at a time.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,7 @@ def batch_target_weights(variants: list[Strategy], prices: pd.DataFrame, start=N
     weightings = _weighting_outputs(variants, known)
     signals = [_overlay_signals([v.overlays[j] for v in variants], known) for j in range(_depth(variants))]
     blocks = []
-    for (*_, first), positions in _groups(variants, known, start).items():
+    for first, positions in _groups(variants, known, start):
         members = [variants[p] for p in positions]
         group = _Group(members, known, weightings, signals)
         blocks.append(group.target_block(positions, first))
@@ -138,19 +139,43 @@ class _Group:
         return stacked[:, [distinct[key] for key in keys]]
 
 
-def _groups(variants: list[Strategy], known: pd.DataFrame, start) -> dict[tuple, list[int]]:
-    """Variant positions by what fixes their rows: overlay assets, schedule kind and first allocation day
-    (which their tickers decide; computed once per distinct set of tickers)."""
+def _groups(variants: list[Strategy], known: pd.DataFrame, start) -> list[tuple[object, list[int]]]:
+    """(first allocation day, variant positions) of each group: variants with the same overlay assets,
+    schedule kind and first allocation day (which their tickers decide), whose tickers keep their own order
+    in the group's union (``same_order``)."""
     firsts: dict[tuple, pd.Timestamp | None] = {}
-    groups: dict[tuple, list[int]] = {}
+    rows: dict[tuple, list[int]] = {}
     for position, variant in enumerate(variants):
         if variant.tickers not in firsts:
             firsts[variant.tickers] = first_allocation_day(known[list(variant.tickers)], start)
         schedule = variant.rebalance
         when = schedule.name if isinstance(schedule, Every) else type(schedule).__name__
         moves = tuple((type(o).__name__, o.asset, o.fallback) for o in variant.overlays)
-        groups.setdefault((moves, when, firsts[variant.tickers]), []).append(position)
-    return groups
+        rows.setdefault((moves, when, firsts[variant.tickers]), []).append(position)
+    return [
+        (key[-1], [positions[i] for i in members])
+        for key, positions in rows.items()
+        for members in same_order([variants[p].tickers for p in positions])
+    ]
+
+
+def same_order(tickers: list[tuple[str, ...]]) -> list[list[int]]:
+    """Positions in groups whose union of tickers (first-seen order) lists every member's tickers in the
+    member's own order. The simulation settles an exact tie between two buys by column order, as vectorbt
+    does in a single run: ``{SPY: .5, TLT: .5}`` beside ``{TLT: .5, SPY: .5}`` must not share columns."""
+    groups: list[tuple[dict[str, int], list[int]]] = []
+    for position, own in enumerate(tickers):
+        for union, members in groups:
+            added = iter(range(len(union), len(union) + len(own)))
+            places = [union[t] if t in union else next(added) for t in own]
+            if all(a < b for a, b in itertools.pairwise(places)):
+                for ticker in own:
+                    union.setdefault(ticker, len(union))
+                members.append(position)
+                break
+        else:
+            groups.append(({t: i for i, t in enumerate(own)}, [position]))
+    return [members for _, members in groups]
 
 
 def _depth(variants: list[Strategy]) -> int:

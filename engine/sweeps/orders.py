@@ -18,7 +18,7 @@ from infrabt.data.universe import pinned
 from infrabt.engine.backtest import build_orders
 from infrabt.engine.sweeps.fast import OrderBlock
 from infrabt.engine.sweeps.spec import WEIGHT_PREFIX
-from infrabt.strategies.batch import TargetBlock, batch_target_weights, batchable
+from infrabt.strategies.batch import TargetBlock, batch_target_weights, batchable, same_order
 
 if TYPE_CHECKING:
     from infrabt.engine.sweeps.evaluate import SweepTask
@@ -38,8 +38,12 @@ def chunk_orders(task: "SweepTask", params: pd.DataFrame) -> list[Part]:
         parts = batch_parts(task, strategies)
         if parts is not None:
             return parts
-    orders = variant_orders(task, params)
-    return [(everyone, OrderBlock.from_orders(orders, all_tickers(strategies)))]
+    frames = list(variant_orders(task, params).values())
+    parts = []
+    for members in same_order([s.tickers for s in strategies]):  # each variant's own column order kept
+        orders = {str(p): frames[p] for p in members}
+        parts.append((members, OrderBlock.from_orders(orders, all_tickers([strategies[p] for p in members]))))
+    return parts
 
 
 def variant_strategies(task: "SweepTask", params: pd.DataFrame) -> list:

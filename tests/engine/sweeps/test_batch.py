@@ -1,6 +1,7 @@
 """The batched path of a grid sweep equals the per-variant path (engine.backtest.build_orders), variant by
 variant, for every shipped block; a user block without a batched path still runs, one variant at a time."""
 
+import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,7 +24,7 @@ from infrabt.strategies import (
     Strategy,
     TrendFilter,
 )
-from infrabt.strategies.batch import batchable
+from infrabt.strategies.batch import batchable, same_order
 from infrabt.strategies.block import Block
 from tests.synthetic import random_walk
 
@@ -144,8 +145,9 @@ def test_batched_orders_equal_the_per_variant_path(case, prices):
     parts = batch_parts(task, variant_strategies(task, params))
     assert parts is not None  # the batched path itself, not a fallback to the per-variant one
     assert_parts_equal_per_variant(task, params, parts)
-    dates = [tuple(block.dates) for _, block in parts]
-    assert len(set(dates)) == len(dates)  # one part per set of trade dates: with and without BTC merged
+    for (_, one), (_, other) in itertools.combinations(parts, 2):
+        if tuple(one.dates) == tuple(other.dates):  # apart only if their variants order tickers otherwise
+            assert len(same_order([one.tickers, other.tickers])) == 2
     if case == "inverse volatility x btc share x rebalance":
         assert len(parts) == 3 and all("BTC-USD" in block.tickers for _, block in parts)
 
@@ -159,6 +161,32 @@ def test_batched_sweep_metrics_equal_the_per_variant_path(case, prices, monkeypa
     monkeypatch.setattr(orders_module, "batchable", lambda strategy: False)
     one_by_one = evaluate_chunk(task, params, Costs())[0]
     pd.testing.assert_frame_equal(batched, one_by_one, rtol=0, atol=1e-9, check_exact=False)
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "per-variant"])
+def test_a_variant_in_a_chunk_scores_as_it_does_alone_whatever_order_it_lists_its_tickers(
+    batched, prices, monkeypatch
+):
+    """Equal weights tie at the first buy and fees cut the last buy of the call sequence, which settles a
+    tie by column order (vectorbt's auto call sequence): a variant listing TLT before SPY must not be
+    simulated in the columns of one listing SPY first."""
+    if not batched:
+        monkeypatch.setattr(orders_module, "batchable", lambda strategy: False)
+    base = strategy(Fixed({"SPY": 0.5, "TLT": 0.5}))
+    task = task_for(base, prices)
+    weights = [{"SPY": 0.5, "TLT": 0.5}, {"TLT": 0.5, "SPY": 0.5}, {"TLT": 0.5, "SPY": 0.5, "GLD": 0.0}]
+    params = grid({"weights": weights})
+    costs = Costs(fees=0.002, slippage=0.001)
+    together = evaluate_chunk(task, params, costs)[0]
+    alone = pd.concat([evaluate_chunk(task, params.iloc[[i]], costs)[0] for i in range(len(params))])
+    pd.testing.assert_frame_equal(together, alone, rtol=0, atol=1e-12, check_exact=False)
+    assert together["total_return"].iloc[0] != together["total_return"].iloc[1]  # the tie decides something
+
+
+def test_same_order_groups_variants_whose_tickers_keep_their_own_order():
+    tickers = [("SPY", "TLT"), ("SPY", "TLT", "BTC-USD"), ("TLT", "SPY"), ("SPY", "NVDA"), ("BTC-USD", "SPY")]
+    # the first union becomes SPY, TLT, BTC-USD, NVDA; the second TLT, SPY; BTC-USD before SPY fits neither
+    assert same_order(tickers) == [[0, 1, 3], [2], [4]]
 
 
 def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
