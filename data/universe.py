@@ -222,9 +222,8 @@ def resolve(names: "list[str] | tuple[str, ...]") -> tuple[str, ...]:
     universe = current()
     key = tuple(names)
     if key not in universe.resolved:
-        out: dict[str, None] = {}
+        known, out = universe.groups, dict[str, None]()
         for name in key:  # not ``names``: a generator is spent by tuple()
-            known = universe.groups
             out.update(dict.fromkeys(known[name] if name in known else (ticker(name, universe).symbol,)))
         universe.resolved[key] = tuple(out)
     return universe.resolved[key]

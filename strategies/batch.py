@@ -10,7 +10,8 @@ strategy with different parameters) without repeating the work they share:
   more (``CorrelationSwitch``: one rolling correlation per lookback for every threshold);
 - what follows (moving weight to a fallback, the BTC carve-out, NaN -> 0) works row by row, so it runs only
   on the trade dates' rows, as array operations over (trade dates, variants, tickers) for each group of
-  variants that trade on the same dates, on the union of their tickers (with and without a BTC share).
+  variants that trade on the same dates, on the union of their tickers (with and without a BTC share) as
+  long as every member keeps its own ticker order in it (``same_order``).
 
 A calendar schedule's trade dates depend only on the dates; a drift band's depend on each variant's weights,
 so those variants are computed on every day and keep their own trade dates. A strategy with a block that does
@@ -139,7 +140,9 @@ class _Group:
         return stacked[:, [distinct[key] for key in keys]]
 
 
-def _groups(variants: list[Strategy], known: pd.DataFrame, start) -> list[tuple[object, list[int]]]:
+def _groups(
+    variants: list[Strategy], known: pd.DataFrame, start
+) -> list[tuple[pd.Timestamp | None, list[int]]]:
     """(first allocation day, variant positions) of each group: variants with the same overlay assets,
     schedule kind and first allocation day (which their tickers decide), whose tickers keep their own order
     in the group's union (``same_order``)."""
