@@ -186,8 +186,12 @@ def data_update(
     tickers: Annotated[
         list[str] | None, typer.Argument(help="Tickers or groups (default: the whole universe).")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First date; earlier than the cache: refetch.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last date, inclusive (default: today).")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First date; earlier than the cache: refetch.", metavar="DATE")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last date, inclusive (default: today).", metavar="DATE")
+    ] = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).", **SWITCH)
     ] = False,
@@ -402,24 +406,39 @@ def _rule(strategy) -> str:
 @friendly_errors
 def run_backtest(
     ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
-    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2018-01-01",
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.", metavar="DATE")] = "2018-01-01",
     end: Annotated[
         str | None,
-        typer.Option(help="Last day (default: the common end date, the last day every ticker has a price)."),
+        typer.Option(
+            help="Last day (default: the common end date, the last day every ticker has a price).",
+            metavar="DATE",
+        ),
     ] = None,
-    fees: Annotated[float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).")] = 0.001,
-    slippage: Annotated[float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).")] = 0.001,
+    fees: Annotated[
+        float, typer.Option(help="Fees, fraction of traded value (0.001 = 10 bps).", metavar="FRACTION")
+    ] = 0.001,
+    slippage: Annotated[
+        float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).", metavar="FRACTION")
+    ] = 0.001,
     offline: Annotated[bool, typer.Option("--offline", help="Only the local price cache.", **SWITCH)] = False,
-    out: Annotated[Path, typer.Option(help="Output folder.", parser=out_folder)] = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(help="Output folder.", parser=out_folder, metavar="DIR")] = DEFAULT_OUT,
     strategies_dir: StrategiesDir = None,
-    calendar: Annotated[str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).")] = None,
+    calendar: Annotated[
+        str | None, typer.Option(help="equity (252/yr) or crypto (365/yr).", metavar="NAME")
+    ] = None,
     benchmark: Annotated[
         str | None,
-        typer.Option(help="Strategy id to compare against, always run (default spy; crypto-only: pure_btc)."),
+        typer.Option(
+            help="Strategy id to compare against, always run (default spy; crypto-only: pure_btc).",
+            metavar="ID",
+        ),
     ] = None,
-    crises: Annotated[Path | None, typer.Option(help="Extra crisis windows (TOML) for the report.")] = None,
+    crises: Annotated[
+        Path | None, typer.Option(help="Extra crisis windows (TOML) for the report.", metavar="FILE")
+    ] = None,
     claims: Annotated[
-        Path | None, typer.Option(help="Your thesis claims (TOML) to test instead of the shipped ones.")
+        Path | None,
+        typer.Option(help="Your thesis claims (TOML) to test instead of the shipped ones.", metavar="FILE"),
     ] = None,
     tearsheets: Annotated[
         bool, typer.Option(help="Write a quantstats tear sheet per strategy.", **SWITCH)
@@ -508,27 +527,44 @@ def metrics_table(metrics, benchmark: str):
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],
     out: Annotated[
-        Path, typer.Option(help="Output folder: results.parquet, sweep.html, sweep.json.", parser=out_folder)
+        Path,
+        typer.Option(
+            help="Output folder: results.parquet, sweep.html, sweep.json.", parser=out_folder, metavar="DIR"
+        ),
     ],
     offline: Annotated[
         bool, typer.Option("--offline", help="Use only the local price cache.", **SWITCH)
     ] = False,
-    split: Annotated[str | None, typer.Option(help="Rank before this date, report after it.")] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Rank before this date, report after it.", metavar="DATE")
+    ] = None,
     walk_forward: Annotated[
         bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.", **SWITCH)
     ] = False,
-    max_memory: Annotated[str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.")] = None,
+    max_memory: Annotated[
+        str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).", metavar="SIZE")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: CPU count).", metavar="N")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.", metavar="ADDRESS")
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.", **SWITCH)
     ] = False,
-    tearsheets: Annotated[int, typer.Option(help="Full tear sheets for the top N variants.")] = 0,
+    tearsheets: Annotated[
+        int, typer.Option(help="Full tear sheets for the top N variants.", metavar="N")
+    ] = 0,
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow more than ten million variants.", **SWITCH)
     ] = False,
-    engine: Annotated[str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.")] = "fast",
-    limit: Annotated[int | None, typer.Option(help="Run only the first N variants (a preview).")] = None,
+    engine: Annotated[
+        str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.", metavar="NAME")
+    ] = "fast",
+    limit: Annotated[
+        int | None, typer.Option(help="Run only the first N variants (a preview).", metavar="N")
+    ] = None,
 ) -> None:
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
 

@@ -264,3 +264,21 @@ def test_helper_modules_in_the_strategies_dir(cached, tmp_path):
     (folder / "shared.py").write_text("X = 1\n")
     result = runner.invoke(app, ["strategies", "--strategies-dir", str(folder)])
     assert_one_line_error(result, "shared.py", "name it _shared.py")
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (["run"], {"--start": "DATE", "--fees": "FRACTION", "--out": "DIR", "--claims": "FILE"}),
+        (["sweep"], {"--split": "DATE", "--max-memory": "SIZE", "--workers": "N", "--scheduler": "ADDRESS"}),
+        (["data", "update"], {"--start": "DATE", "--end": "DATE"}),
+    ],
+)
+def test_value_options_name_what_they_take_in_help(command, named):
+    """``--split DATE``, not typer's ``--split <str>``: the help says what to type."""
+    help_text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+    rows = [line for line in help_text.splitlines() if line.startswith("│")]  # the options table
+    for option, metavar in named.items():
+        line = next(line for line in rows if f"{option} " in line)
+        assert f" {metavar} " in line, line
+    assert "<str>" not in help_text and "<int>" not in help_text and "<float>" not in help_text
