@@ -52,11 +52,29 @@ def _one_line_usage_errors(call: Callable) -> Callable:
     return wrapper
 
 
-class OneLineErrors(typer.core.TyperGroup):
+class BareHelp:
+    """``--help`` as a bare switch, like every other boolean option (typer 0.29 prints ``--help <bool>``)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class OneLineErrors(BareHelp, typer.core.TyperGroup):
     """The command group whose usage errors are one line (parsing happens in both methods)."""
 
     make_context = _one_line_usage_errors(typer.core.TyperGroup.make_context)
     invoke = _one_line_usage_errors(typer.core.TyperGroup.invoke)
+
+
+class Group(BareHelp, typer.core.TyperGroup):
+    pass
+
+
+class Command(BareHelp, typer.core.TyperCommand):
+    pass
 
 
 app = typer.Typer(
@@ -71,7 +89,9 @@ SWITCH = {"metavar": ""}
 """A boolean option shows as a bare switch in --help (typer would print it as ``--offline <bool>``)."""
 
 
-data_app = typer.Typer(help="Fetch, import and inspect the local price cache.", no_args_is_help=True)
+data_app = typer.Typer(
+    cls=Group, help="Fetch, import and inspect the local price cache.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 
@@ -180,7 +200,7 @@ def _progress() -> "Progress":
     )
 
 
-@data_app.command("update")
+@data_app.command("update", cls=Command)
 @friendly_errors
 def data_update(
     tickers: Annotated[
@@ -233,7 +253,7 @@ def _warn(message: str) -> None:
     console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-@data_app.command("import")
+@data_app.command("import", cls=Command)
 @friendly_errors
 def data_import(
     paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of <TICKER>.csv files.")],
@@ -258,7 +278,7 @@ def data_import(
         console.print(f"warnings for {' '.join(flagged)}: see `infrabt data check`", highlight=False)
 
 
-@data_app.command("list")
+@data_app.command("list", cls=Command)
 @friendly_errors
 def data_list() -> None:
     """Show the cached tickers: group, first and last date, rows, source and number of warnings.
@@ -313,7 +333,7 @@ def _note_uncached(cached: list[str]) -> None:
         )
 
 
-@data_app.command("check")
+@data_app.command("check", cls=Command)
 @friendly_errors
 def data_check() -> None:
     """Read every cached file, re-validate it, and show the warnings kept for suspicious one-day moves.
@@ -365,7 +385,7 @@ StrategiesDir = Annotated[
 ]
 
 
-@app.command("strategies")
+@app.command("strategies", cls=Command)
 @friendly_errors
 def strategies_list(strategies_dir: StrategiesDir = None) -> None:
     """List the strategies a run can use: id, thesis, every ticker it can hold or read (by group), rule.
@@ -402,7 +422,7 @@ def _rule(strategy) -> str:
     return f"buy and hold {strategy.tickers[0]}" if single else strategy.rule
 
 
-@app.command("run")
+@app.command("run", cls=Command)
 @friendly_errors
 def run_backtest(
     ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
@@ -522,7 +542,7 @@ def metrics_table(metrics, benchmark: str):
     return table
 
 
-@app.command("sweep")
+@app.command("sweep", cls=Command)
 @friendly_errors
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],

@@ -218,7 +218,7 @@ def test_open_shows_the_dashboard_in_the_browser(with_btc, tmp_path, monkeypatch
 
 def test_boolean_options_read_as_switches_in_help():
     help_text = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
-    for flag in ("--offline ", "--open ", "--no-tearsheets "):
+    for flag in ("--offline ", "--open ", "--no-tearsheets ", "--help "):
         line = next(line for line in help_text.splitlines() if flag in line)
         assert "<bool>" not in line, line
     assert "common end date" in help_text
@@ -227,9 +227,10 @@ def test_boolean_options_read_as_switches_in_help():
 @pytest.mark.parametrize(
     ("command", "flags"),
     [
-        (["data", "update"], ("--offline ",)),
-        (["sweep"], ("--offline ", "--walk-forward ", "--strict ", "--yes ")),
-        ([], ("--version ",)),
+        (["data", "update"], ("--offline ", "--help ")),
+        (["data"], ("--help ",)),
+        (["sweep"], ("--offline ", "--walk-forward ", "--strict ", "--yes ", "--help ")),
+        ([], ("--version ", "--help ")),
     ],
 )
 def test_every_commands_boolean_options_read_as_switches(command, flags):
