@@ -4,7 +4,7 @@
 strategy with different parameters) without repeating the work they share:
 
 - each distinct weighting runs once: variants that differ only in btc_share or rebalance share its output,
-  and a weighting's class may compute many parameter values at once (``Weighting.outputs``: inverse
+  and a weighting's class may compute many parameter values at once (its ``outputs`` hook: inverse
   volatility for every lookback from one pass of cumulative sums);
 - overlay signals run once per distinct parameter set, through the block's ``signals`` hook, which can share
   more (``CorrelationSwitch``: one rolling correlation per lookback for every threshold);
@@ -192,7 +192,7 @@ def _weighting_key(variant: Strategy) -> str:
 
 def _weighting_outputs(variants: list[Strategy], known: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each distinct weighting's output, on the columns it splits (as ``target_weights``): the blocks of one
-    class over the same assets at once (``Weighting.outputs``: inverse volatility shares one pass of sums)."""
+    class over the same assets at once (its ``outputs`` hook: inverse volatility shares one pass of sums)."""
     distinct: dict[tuple, dict[str, Block]] = {}
     for variant in variants:
         inputs = (type(variant.weighting), variant.assets)

@@ -18,21 +18,8 @@ from infrabt.strategies.block import Block
 from infrabt.strategies.windows import Lookback, describe, rolling, rolling_std, when_full
 
 
-class Weighting(Block):
-    """A block that splits the invested part: ``weighting(known)`` -> desired weights (dates x tickers)."""
-
-    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
-        raise NotImplementedError
-
-    @classmethod
-    def outputs(cls, weightings: "list[Weighting]", known: pd.DataFrame) -> list[pd.DataFrame]:
-        """``weighting(known)`` for many parameter sets at once (distinct blocks of this class), for a sweep
-        (``strategies.batch``); a weighting whose parameters share work overrides it."""
-        return [weighting(known) for weighting in weightings]
-
-
 @dataclass(frozen=True)
-class Fixed(Weighting):
+class Fixed(Block):
     """Fixed weights, e.g. ``Fixed({"SPY": 0.6, "TLT": 0.4})``; a dead asset's share goes to the live ones."""
 
     weights: Mapping[str, float] = field(default_factory=dict)
@@ -58,7 +45,7 @@ class Fixed(Weighting):
 
 
 @dataclass(frozen=True)
-class EqualWeight(Weighting):
+class EqualWeight(Block):
     """1/n in each of the n live assets."""
 
     batched: ClassVar[bool] = True
@@ -72,7 +59,7 @@ class EqualWeight(Weighting):
 
 
 @dataclass(frozen=True)
-class InverseVolatility(Weighting):
+class InverseVolatility(Block):
     """Weights proportional to 1 / (standard deviation of daily returns over ``lookback``).
 
     ``lookback``: sessions of the calendar, or a duration ("91D"). An asset needs a full window of returns
@@ -89,21 +76,24 @@ class InverseVolatility(Weighting):
 
     @classmethod
     def outputs(cls, weightings: "list[InverseVolatility]", known: pd.DataFrame) -> list[pd.DataFrame]:
-        """Every session-count lookback from one pass of cumulative sums (``windows.rolling_std``: a backtest
-        and a sweep over lookbacks compute the same numbers); a duration takes its own time-based window.
+        """``w(known)`` for many blocks ``w`` at once, the hook a sweep calls (``strategies.batch``): every
+        session-count lookback from one pass of cumulative sums (``windows.rolling_std``: a backtest and a
+        sweep over lookbacks compute the same numbers); a duration takes its own time-based window.
 
         Not pandas' rolling std: its running update leaves a residue (2.8e-9 for three identical returns
         after larger ones) where a stale price has no volatility, and 1 / residue put ~100% in that asset."""
         returns = known.pct_change(fill_method=None)
         counts = [w.lookback for w in weightings if not isinstance(w.lookback, str)]
         volatility = rolling_std(returns.to_numpy(), counts)
+        alive = live(known).to_numpy()
         out = []
         for w in weightings:
             if isinstance(w.lookback, str):
                 by_time = when_full(rolling(returns, w.lookback).std(), returns, w.lookback).to_numpy()
-                out.append(_inverse_weights(by_time, known))
+                inverse = _inverse_weights(by_time, alive)
             else:
-                out.append(_inverse_weights(volatility[w.lookback], known))
+                inverse = _inverse_weights(volatility[w.lookback], alive)
+            out.append(pd.DataFrame(inverse, index=known.index, columns=known.columns))
         return out
 
     def describe(self) -> str:
@@ -111,7 +101,7 @@ class InverseVolatility(Weighting):
 
 
 @dataclass(frozen=True)
-class Blend(Weighting):
+class Blend(Block):
     """Sleeves with fixed shares, weighted inside by ``inside``: ``Blend({"miners": 1/3, "crypto": 2/3})``.
 
     A sleeve is a universe group or a ticker; one with no live asset hands its share pro rata to the others.
@@ -151,12 +141,12 @@ class Blend(Weighting):
         return f"sleeves {sleeves} ({self.inside.describe()} inside)"
 
 
-def _inverse_weights(volatility: np.ndarray, known: pd.DataFrame) -> pd.DataFrame:
-    """Weights proportional to 1 / volatility among the live assets (zero or unknown volatility: none)."""
+def _inverse_weights(volatility: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Weights proportional to 1 / volatility among the ``alive`` assets (zero or no volatility: none)."""
     with np.errstate(divide="ignore"):
         inverse = 1.0 / volatility
-    inverse[~live(known).to_numpy() | np.isinf(inverse)] = np.nan
+    inverse[~alive | np.isinf(inverse)] = np.nan
     total = np.nansum(inverse, axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):
         weights = inverse / np.where(total == 0.0, np.nan, total)
-    return pd.DataFrame(np.nan_to_num(weights, nan=0.0), index=known.index, columns=known.columns)
+    return np.nan_to_num(weights, nan=0.0)
