@@ -30,9 +30,8 @@ Part = tuple[list[int], OrderBlock]
 
 def chunk_orders(task: "SweepTask", params: pd.DataFrame) -> list[Part]:
     """The chunk's orders by the fastest path that applies to it, in parts that share trade dates."""
-    everyone = list(range(len(params)))
     if task.random_template is not None:
-        return [(everyone, random_block(task, params))]
+        return [(list(range(len(params))), random_block(task, params))]
     strategies = variant_strategies(task, params)
     if all(batchable(s) for s in strategies):
         parts = batch_parts(task, strategies)
