@@ -204,7 +204,8 @@ def _progress() -> "Progress":
 @friendly_errors
 def data_update(
     tickers: Annotated[
-        list[str] | None, typer.Argument(help="Tickers or groups (default: the whole universe).")
+        list[str] | None,
+        typer.Argument(help="Tickers or groups (default: the whole universe).", metavar="[TICKER]..."),
     ] = None,
     start: Annotated[
         str | None, typer.Option(help="First date; earlier than the cache: refetch.", metavar="DATE")
@@ -425,7 +426,9 @@ def _rule(strategy) -> str:
 @app.command("run", cls=Command)
 @friendly_errors
 def run_backtest(
-    ids: Annotated[list[str] | None, typer.Argument(help="Strategy ids (default: all).")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Strategy ids (default: all).", metavar="[ID]...")
+    ] = None,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.", metavar="DATE")] = "2018-01-01",
     end: Annotated[
         str | None,

@@ -268,6 +268,15 @@ def test_helper_modules_in_the_strategies_dir(cached, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("command", "usage"), [(["run"], "[OPTIONS] [ID]..."), (["data", "update"], "[OPTIONS] [TICKER]...")]
+)
+def test_positional_arguments_are_named_in_the_usage(command, usage):
+    """``infrabt run [ID]...``: what the bare words are, not typer's parameter name."""
+    help_text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+    assert usage in help_text
+
+
+@pytest.mark.parametrize(
     ("command", "named"),
     [
         (["run"], {"--start": "DATE", "--fees": "FRACTION", "--out": "DIR", "--claims": "FILE"}),
@@ -282,4 +291,5 @@ def test_value_options_name_what_they_take_in_help(command, named):
     for option, metavar in named.items():
         line = next(line for line in rows if f"{option} " in line)
         assert f" {metavar} " in line, line
-    assert "<str>" not in help_text and "<int>" not in help_text and "<float>" not in help_text
+    options = "\n".join(line for line in rows if "--" in line)
+    assert "<str>" not in options and "<int>" not in options and "<float>" not in options
