@@ -108,3 +108,40 @@ def test_rails_vs_coin_answers_from_the_numbers():
 )
 def test_docstring_literals_show_as_code_not_backticks(text, html):
     assert str(docstring_html(text)) == html
+
+
+def test_compiled_templates_are_reused_and_a_damaged_or_unwritable_cache_only_costs_a_compile(
+    tmp_path, monkeypatch
+):
+    from jinja2.bccache import bc_magic
+
+    from infrabt.reports import dashboard
+
+    def load_with(cache):
+        env = dashboard._environment.__wrapped__()  # a fresh environment: no template held in memory
+        env.bytecode_cache = cache
+        return env.get_template("dashboard.html.j2")
+
+    folder = tmp_path / "compiled"
+    folder.mkdir()
+    load_with(dashboard._CompiledTemplates(str(folder)))
+    (kept,) = folder.iterdir()  # the dashboard template, compiled once
+    before = kept.read_bytes()
+    kept.touch()
+    stamp = kept.stat().st_mtime_ns
+    load_with(dashboard._CompiledTemplates(str(folder)))
+    assert kept.stat().st_mtime_ns == stamp  # read, not compiled and written again
+
+    for damage in (
+        b"garbage",
+        before[: len(bc_magic)] + b"garbage",
+    ):  # a wrong header; the right one, then garbage
+        kept.write_bytes(damage)
+        load_with(dashboard._CompiledTemplates(str(folder)))
+        assert kept.read_bytes() == before  # recompiled and replaced
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    load_with(dashboard._CompiledTemplates(str(not_a_folder)))  # cannot write there: compiles, no error
+    monkeypatch.setenv("INFRABT_DATA_DIR", str(not_a_folder))
+    assert dashboard._compiled_templates() is None  # no cache folder at all: compiles every time
