@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from infrabt.engine.result import Costs
-from infrabt.engine.sweeps.fast import OrderBlock, simulate_values, values_to_returns
+from infrabt.engine.sweeps.fast import OrderBlock, long_only, simulate_values, values_to_returns
 from infrabt.engine.sweeps.metrics import summary_arrays, window_returns
 from infrabt.engine.sweeps.orders import chunk_orders
 from infrabt.engine.sweeps.overfitting import block_sums
@@ -112,18 +112,11 @@ def _simulate_part(
     task: SweepTask, prices: pd.DataFrame, ids: pd.Index, block: OrderBlock, costs: Costs
 ) -> tuple[np.ndarray, np.ndarray]:
     # without leverage every path has already refused negative or levered targets (build_orders' check)
-    levered = getattr(task.base, "leverage", False) and not long_only(block)
+    levered = getattr(task.base, "leverage", False) and not long_only(block.weights)
     if task.method == "vectorbt" or levered:
         return _vectorbt(prices, block.to_orders([str(v) for v in ids]), costs)
     values = simulate_values(prices, block, costs)
     return values_to_returns(values, costs.init_cash), values
-
-
-def long_only(block: OrderBlock) -> bool:
-    """No negative target and no trade date above 100% invested, in any variant."""
-    with np.errstate(invalid="ignore"):  # NaN (no order) is neither negative nor levered
-        negative = (block.weights < -1e-12).any()
-        return bool(not negative and (np.nansum(block.weights, axis=2) <= 1 + 1e-9).all())
 
 
 def _vectorbt(

@@ -78,6 +78,18 @@ class OrderBlock:
         return cls(dates=dates, tickers=tuple(tickers), weights=weights)
 
 
+def long_only(weights: np.ndarray) -> bool:
+    """No negative target and no trade date above 100% invested, in any variant: where the fast path is
+    verified (``engine.backtest.check_targets``' limits). NaN is no order: neither negative nor invested.
+    Summed where not NaN rather than by ``np.nansum``, which copies the whole block first."""
+    with np.errstate(invalid="ignore"):
+        if (weights < -1e-12).any():
+            return False
+        ordered = np.isnan(weights)
+        np.logical_not(ordered, out=ordered)
+        return bool((np.sum(weights, axis=-1, where=ordered) <= 1 + 1e-9).all())
+
+
 def simulate_values(prices: pd.DataFrame, block: OrderBlock, costs: Costs) -> np.ndarray:
     """Portfolio value of every variant on every day of ``prices``: array (n_days, n_variants).
 

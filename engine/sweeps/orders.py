@@ -16,7 +16,7 @@ import pandas as pd
 from infrabt.data.errors import StrategyError
 from infrabt.data.universe import pinned
 from infrabt.engine.backtest import build_orders
-from infrabt.engine.sweeps.fast import OrderBlock
+from infrabt.engine.sweeps.fast import OrderBlock, long_only
 from infrabt.engine.sweeps.spec import WEIGHT_PREFIX
 from infrabt.strategies.batch import TargetBlock, batch_target_weights, batchable, same_order
 
@@ -71,20 +71,11 @@ def batch_parts(task: "SweepTask", strategies: list) -> list[Part] | None:
     history = task.prices.loc[: task.days[-1]]
     parts = []
     for target in batch_target_weights(strategies, history, start=task.days[0]):
-        if not len(target.dates) or not _within_limits(target, strategies[target.positions[0]]):
+        leverage = getattr(strategies[target.positions[0]], "leverage", False)
+        if not len(target.dates) or not (leverage or long_only(target.weights)):
             return None
         parts.append((target.positions, _with_trading_rules(target, history.loc[task.days])))
     return parts
-
-
-def _within_limits(target: TargetBlock, strategy) -> bool:
-    """``engine.backtest.check_targets`` for the whole block."""
-    if getattr(strategy, "leverage", False):
-        return True
-    with np.errstate(invalid="ignore"):
-        negative = (target.weights < -1e-12).any()
-        levered = (np.nansum(target.weights, axis=2) > 1 + 1e-9).any()
-    return not (negative or levered)
 
 
 def _with_trading_rules(target: TargetBlock, prices: pd.DataFrame) -> OrderBlock:

@@ -6,7 +6,7 @@ import pytest
 
 from infrabt.engine.result import Costs
 from infrabt.engine.simulate import simulate
-from infrabt.engine.sweeps.fast import OrderBlock, simulate_values, values_to_returns
+from infrabt.engine.sweeps.fast import OrderBlock, long_only, simulate_values, values_to_returns
 
 TICKERS = ["AAA", "BBB", "CCC", "DDD", "EEE"]
 
@@ -154,3 +154,21 @@ def test_a_trade_date_missing_from_prices_is_refused():
     )
     with pytest.raises(ValueError, match="2019-06-01"):
         simulate_values(prices, block, Costs())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_long_only_is_no_negative_weight_and_no_date_above_fully_invested(seed):
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.ones(4), size=(30, 5)) * rng.uniform(0.5, 1.0, size=(30, 5, 1))
+    weights[rng.random(weights.shape) < 0.3] = np.nan  # no order
+    day, variant = rng.integers(30), rng.integers(5)
+    if seed % 4 == 1:
+        weights[day, variant, 0] = -1e-6
+    elif seed % 4 == 2:  # one date just above fully invested
+        weights[day, variant] = np.array([0.4, 0.3, 0.2, 0.1]) * (1 + 2e-9)
+    elif seed % 4 == 3:  # an asset without an order (NaN) holds nothing
+        weights[day, variant] = [0.6, 0.3, np.nan, 0.05]
+    expected = not (np.nan_to_num(weights) < -1e-12).any() and (np.nansum(weights, axis=2) <= 1 + 1e-9).all()
+    assert expected == (seed % 4 not in (1, 2))
+    assert long_only(weights) == expected
+    assert long_only(np.full((3, 2, 4), np.nan))  # nothing ordered: nothing invested
