@@ -16,7 +16,8 @@ Two clocks, labelled on every line:
   same imports, prices and trade dates, the closed form instead of the order simulation, the same metrics
   (``summary_arrays``), one parquet file; no costs, no per-block sums, no overfitting measures, no page, one
   process. The ceiling of the whole job, as the closed form alone is the ceiling of the simulation.
-Peak memory, sampled every 50 ms over the process and its workers: "PSS" = the sum of proportional set sizes
+Peak memory, sampled every 50 ms over the process and its workers, in a run of its own (sampling slows the
+process it samples: no timed run is sampled): "PSS" = the sum of proportional set sizes
 (a page shared by forked workers counted once: the memory the job really holds), and "RSS" = the sum of
 resident sets (shared pages counted in every process: an upper bound).
 
@@ -135,15 +136,23 @@ class Bench:
     def __init__(self, args, env: dict, scratch: Path) -> None:
         self.args, self.env, self.scratch, self.count = args, env, scratch, 0
 
-    def run(self, job: dict) -> dict:
-        """One job in a fresh process (``--one``); its process tree's peak memory sampled alongside."""
+    def run(self, job: dict, sample_memory: bool = False) -> dict:
+        """One job in a fresh process (``--one``), timed; with ``sample_memory``, its process tree's peak
+        memory sampled alongside instead (``memory``)."""
         self.count += 1
         job = {**job, "out": str(self.scratch / f"out-{self.count}"), "workers": self.args.workers}
         if job["kind"] == "cli":
             spec = self.scratch / f"spec-{self.count}.toml"
             spec.write_text(toml(job["spec"]))
             job["spec_path"] = str(spec)
-        return measured([sys.executable, __file__, "--one", json.dumps(job)], self.env)
+        return measured([sys.executable, __file__, "--one", json.dumps(job)], self.env, sample_memory)
+
+    def memory(self, job: dict) -> dict:
+        """The job's peak memory, from a run of its own: reading a process's proportional set size (its
+        /proc smaps) every 50 ms takes CPU and the process's memory lock, and made the timed sweeps up to 2x
+        slower, so no timed run is sampled."""
+        sampled = self.run(job, sample_memory=True)
+        return {"peak_mb": sampled["peak_mb"], "pss_mb": sampled["pss_mb"]}
 
     def dynamic(self) -> None:
         print("1. dynamic grids: batched path end to end, and the per-variant path on the first variants")
@@ -154,13 +163,15 @@ class Bench:
         grids = {"smoke": ("rails_inverse_vol", SMOKE_GRID)} if self.args.smoke else DYNAMIC
         for name, (strategy, grid) in grids.items():
             spec = {"name": "bench_dynamic", "strategy": strategy, "start": START, "grid": grid}
+            jobs = [{"kind": "cli", "spec": spec}, {"kind": "run_sweep", "spec": spec}]
             runs: list[list[dict]] = [[], []]
             for _ in range(repeats):  # in turn, so a busy minute slows each of them, not one
-                runs[0].append(self.run({"kind": "cli", "spec": spec}))
-                runs[1].append(self.run({"kind": "run_sweep", "spec": spec}))
-            cli, inside = median(runs[0]), median(runs[1])
+                for job, done in zip(jobs, runs, strict=True):
+                    done.append(self.run(job))
+            cli, inside = ({**median(done), **self.memory(job)} for job, done in zip(jobs, runs, strict=True))
             sample = min(self.args.per_variant_sample, inside["variants"])
-            slow = self.run({"kind": "run_sweep", "spec": spec, "limit": sample, "per_variant": True})
+            slow_job = {"kind": "run_sweep", "spec": spec, "limit": sample, "per_variant": True}
+            slow = {**self.run(slow_job), **self.memory(slow_job)}
             print(f"  {name}: {inside['variants']:,} variants (median of {repeats} runs each)")
             work = {**cli, "seconds": cli["seconds"] - floor["seconds"]}
             line("CLI, batched", cli, f"above the floor: {rate(work):,.0f} variants/s")
@@ -185,6 +196,9 @@ class Bench:
                 for job, done in zip(jobs, runs, strict=True):
                     done.append(self.run(job))
             cli, inside, peer, ceiling = (median(done) for done in runs)
+            cli, inside = (
+                {**result, **self.memory(job)} for result, job in ((cli, jobs[0]), (inside, jobs[1]))
+            )
             print(f"  {size:,} variants (median of {repeats} runs each, taken in turn)")
             line("closed form, end to end (1 process)", peer)
             line("closed-form simulation alone (1 core)", ceiling)
@@ -196,8 +210,10 @@ class Bench:
     def vectorbt_and_bt(self) -> None:
         size = self.args.vectorbt_size
         spec = {"name": "bench_random", "start": START, "random": {**RANDOM, "count": size}}
-        fast = self.run({"kind": "run_sweep", "spec": spec})
-        slow = self.run({"kind": "run_sweep", "spec": spec, "method": "vectorbt"})
+        fast_job = {"kind": "run_sweep", "spec": spec}
+        slow_job = {**fast_job, "method": "vectorbt"}
+        fast = {**self.run(fast_job), **self.memory(fast_job)}
+        slow = {**self.run(slow_job), **self.memory(slow_job)}
         print(f"\n4. vectorbt end to end, {size:,} random portfolios")
         line("run_sweep, fast path", fast)
         line("run_sweep, --engine vectorbt", slow, f"fast path {rate(fast) / rate(slow):,.0f}x faster")
@@ -205,9 +221,11 @@ class Bench:
 
 
 def line(label: str, result: dict, extra: str = "") -> None:
+    memory = (
+        f"peak PSS {result['pss_mb']:6,.0f} MB (RSS {result['peak_mb']:6,.0f})" if "pss_mb" in result else ""
+    )
     print(
-        f"    {label:44s} {result['seconds']:7.2f} s {rate(result):9,.0f} variants/s "
-        f"peak PSS {result['pss_mb']:6,.0f} MB (RSS {result['peak_mb']:6,.0f})"
+        f"    {label:44s} {result['seconds']:7.2f} s {rate(result):9,.0f} variants/s {memory:31s}"
         + (f"  {extra}" if extra else "")
     )
 
@@ -236,13 +254,14 @@ def toml(spec: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measured(command: list[str], env: dict) -> dict:
-    """Run ``command``; its last stdout line is a JSON result, to which the tree's peak memory is added."""
+def measured(command: list[str], env: dict, sample_memory: bool = False) -> dict:
+    """Run ``command``; its last stdout line is a JSON result, to which, with ``sample_memory``, the tree's
+    peak memory is added."""
     import psutil
 
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent, peak, pss = psutil.Process(child.pid), 0, 0
-    while child.poll() is None:
+    while sample_memory and child.poll() is None:
         try:
             processes = [p for p in [parent, *parent.children(recursive=True)] if p.is_running()]
             peak = max(peak, sum(p.memory_info().rss for p in processes))
@@ -253,7 +272,8 @@ def measured(command: list[str], env: dict) -> dict:
     output, errors = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} ... failed (exit {child.returncode}):\n{errors[-3000:]}")
-    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": peak / 2**20, "pss_mb": pss / 2**20}
+    result = json.loads(output.strip().splitlines()[-1])
+    return {**result, "peak_mb": peak / 2**20, "pss_mb": pss / 2**20} if sample_memory else result
 
 
 def run_one(job: dict) -> dict:
