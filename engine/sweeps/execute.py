@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from infrabt.data.errors import ConfigError
@@ -160,31 +159,24 @@ class PartStore:
         write_parquet(self.path(chunk), rows)
 
     def read_all(self, chunks: list[Chunk]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Every chunk's rows in table order, as the metrics table and the per-block sums beside it (split
-        part by part: at a million variants no table holding both is ever built), and the sampled variants'
-        daily returns (days x sampled variants)."""
-        names = pq.read_schema(self.path(chunks[0])).names
-        sums = [c for c in names if c.startswith(BLOCK_PREFIX)]
-        metrics = [c for c in names if not c.startswith(BLOCK_PREFIX)]  # and the index, by its name
-        frames = []
-        numbers = np.empty((chunks[-1].stop, len(sums)))  # filled part by part: no list of parts beside it
+        """Every chunk's rows in table order, as the metrics table and the per-block sums beside it (read
+        apart: at a million variants no table holding both is ever built), and the sampled variants' daily
+        returns (days x sampled variants)."""
+        schema = pq.read_schema(self.path(chunks[0]))  # the names alone, not a part
+        index = {c for c in schema.pandas_metadata["index_columns"] if isinstance(c, str)}  # the variant ids
+        sums = [c for c in schema.names if c.startswith(BLOCK_PREFIX)]
+        metrics = [c for c in schema.names if not c.startswith(BLOCK_PREFIX) and c not in index]
+        # read apart, as pandas for the metrics and as numbers for the sums: whole parts read once through
+        # pyarrow held ~25% more memory at 200k variants (1.7 GB instead of 1.4 at 1M)
+        table = pd.concat([pd.read_parquet(self.path(c), columns=metrics) for c in chunks])
+        numbers = np.empty((len(table), len(sums)))  # filled part by part: no list of parts beside it
         for chunk in chunks:
-            part = _read(self.path(chunk))  # once: a second read of a part costs more than its data
-            # each part to pandas: parts may type a parameter apart (counts in one, durations in another)
-            frames.append(part.select(metrics).to_pandas())
-            numbers[chunk.start : chunk.stop] = np.column_stack([part.column(c).to_numpy() for c in sums])
-        table = pd.concat(frames)
-        del frames
-        samples = [_read(self.sample_path(c)).to_pandas() for c in chunks if self.sample_path(c).is_file()]
+            with pq.ParquetFile(self.path(chunk)) as part:
+                columns = part.read(columns=sums).columns
+            numbers[chunk.start : chunk.stop] = np.column_stack([c.to_numpy() for c in columns])
+        samples = [pd.read_parquet(self.sample_path(c)) for c in chunks if self.sample_path(c).is_file()]
         sample = pd.concat(samples, axis=1) if samples else pd.DataFrame()
         return table, pd.DataFrame(numbers, index=table.index, columns=sums), sample
-
-
-def _read(path: Path) -> pa.Table:
-    """A part as written (the pandas index travels in its metadata); without the dataset machinery of
-    ``pd.read_parquet``, which costs more than a small part's data."""
-    with pq.ParquetFile(path) as parquet:
-        return parquet.read(use_pandas_metadata=True)
 
 
 # --- executors: each yields (chunk, result frame) as chunks finish
