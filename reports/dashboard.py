@@ -64,7 +64,7 @@ class Page:
 
 
 class _CompiledTemplates(FileSystemBytecodeCache):
-    """Compiled templates kept in the user's cache folder: compiling one costs ~0.03 s per page, a tenth of a
+    """Compiled templates kept in the user's cache folder: compiling one costs ~0.03 s per page, a fifth of a
     small sweep's page. Jinja checks each against its template's source and recompiles a stale or damaged
     one; a folder that cannot be written only means compiling every time."""
 
