@@ -52,29 +52,11 @@ def _one_line_usage_errors(call: Callable) -> Callable:
     return wrapper
 
 
-class BareHelp:
-    """``--help`` as a bare switch, like every other boolean option (typer 0.29 prints ``--help <bool>``)."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option
-
-
-class OneLineErrors(BareHelp, typer.core.TyperGroup):
+class OneLineErrors(typer.core.TyperGroup):
     """The command group whose usage errors are one line (parsing happens in both methods)."""
 
     make_context = _one_line_usage_errors(typer.core.TyperGroup.make_context)
     invoke = _one_line_usage_errors(typer.core.TyperGroup.invoke)
-
-
-class Group(BareHelp, typer.core.TyperGroup):
-    pass
-
-
-class Command(BareHelp, typer.core.TyperCommand):
-    pass
 
 
 app = typer.Typer(
@@ -85,13 +67,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-SWITCH = {"metavar": ""}
-"""A boolean option shows as a bare switch in --help (typer would print it as ``--offline <bool>``)."""
 
 
-data_app = typer.Typer(
-    cls=Group, help="Fetch, import and inspect the local price cache.", no_args_is_help=True
-)
+data_app = typer.Typer(help="Fetch, import and inspect the local price cache.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 
@@ -107,9 +85,7 @@ def _show_version(value: bool) -> None:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option(
-            "--version", callback=_show_version, is_eager=True, help="Show the version and exit.", **SWITCH
-        ),
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
     ] = False,
     universe: Annotated[
         Path | None,
@@ -200,7 +176,7 @@ def _progress() -> "Progress":
     )
 
 
-@data_app.command("update", cls=Command)
+@data_app.command("update")
 @friendly_errors
 def data_update(
     tickers: Annotated[
@@ -214,7 +190,7 @@ def data_update(
         str | None, typer.Option(help="Last date, inclusive (default: today).", metavar="DATE")
     ] = None,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).", **SWITCH)
+        bool, typer.Option("--offline", help="Never touch the network (also INFRABT_OFFLINE=1).")
     ] = False,
 ) -> None:
     """Download daily prices from Yahoo Finance into the cache (only the days not cached yet).
@@ -254,7 +230,7 @@ def _warn(message: str) -> None:
     console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-@data_app.command("import", cls=Command)
+@data_app.command("import")
 @friendly_errors
 def data_import(
     paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of <TICKER>.csv files.")],
@@ -279,7 +255,7 @@ def data_import(
         console.print(f"warnings for {' '.join(flagged)}: see `infrabt data check`", highlight=False)
 
 
-@data_app.command("list", cls=Command)
+@data_app.command("list")
 @friendly_errors
 def data_list() -> None:
     """Show the cached tickers: group, first and last date, rows, source and number of warnings.
@@ -334,7 +310,7 @@ def _note_uncached(cached: list[str]) -> None:
         )
 
 
-@data_app.command("check", cls=Command)
+@data_app.command("check")
 @friendly_errors
 def data_check() -> None:
     """Read every cached file, re-validate it, and show the warnings kept for suspicious one-day moves.
@@ -386,7 +362,7 @@ StrategiesDir = Annotated[
 ]
 
 
-@app.command("strategies", cls=Command)
+@app.command("strategies")
 @friendly_errors
 def strategies_list(strategies_dir: StrategiesDir = None) -> None:
     """List the strategies a run can use: id, thesis, every ticker it can hold or read (by group), rule.
@@ -423,7 +399,7 @@ def _rule(strategy) -> str:
     return f"buy and hold {strategy.tickers[0]}" if single else strategy.rule
 
 
-@app.command("run", cls=Command)
+@app.command("run")
 @friendly_errors
 def run_backtest(
     ids: Annotated[
@@ -443,7 +419,7 @@ def run_backtest(
     slippage: Annotated[
         float, typer.Option(help="Slippage, fraction of price (0.001 = 10 bps).", metavar="FRACTION")
     ] = 0.001,
-    offline: Annotated[bool, typer.Option("--offline", help="Only the local price cache.", **SWITCH)] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Only the local price cache.")] = False,
     out: Annotated[Path, typer.Option(help="Output folder.", parser=out_folder, metavar="DIR")] = DEFAULT_OUT,
     strategies_dir: StrategiesDir = None,
     calendar: Annotated[
@@ -463,11 +439,9 @@ def run_backtest(
         Path | None,
         typer.Option(help="Your thesis claims (TOML) to test instead of the shipped ones.", metavar="FILE"),
     ] = None,
-    tearsheets: Annotated[
-        bool, typer.Option(help="Write a quantstats tear sheet per strategy.", **SWITCH)
-    ] = True,
+    tearsheets: Annotated[bool, typer.Option(help="Write a quantstats tear sheet per strategy.")] = True,
     open_page: Annotated[
-        bool, typer.Option("--open", help="Open the dashboard in the browser when done.", **SWITCH)
+        bool, typer.Option("--open", help="Open the dashboard in the browser when done.")
     ] = False,
 ) -> None:
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
@@ -545,7 +519,7 @@ def metrics_table(metrics, benchmark: str):
     return table
 
 
-@app.command("sweep", cls=Command)
+@app.command("sweep")
 @friendly_errors
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), e.g. examples/sweeps/*.toml.")],
@@ -555,15 +529,11 @@ def sweep(
             help="Output folder: results.parquet, sweep.html, sweep.json.", parser=out_folder, metavar="DIR"
         ),
     ],
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use only the local price cache.", **SWITCH)
-    ] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the local price cache.")] = False,
     split: Annotated[
         str | None, typer.Option(help="Rank before this date, report after it.", metavar="DATE")
     ] = None,
-    walk_forward: Annotated[
-        bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.", **SWITCH)
-    ] = False,
+    walk_forward: Annotated[bool, typer.Option("--walk-forward", help="Rolling 3y in, 1y out.")] = False,
     max_memory: Annotated[
         str | None, typer.Option(help="Memory for all workers, e.g. 2GB (RAM/4).", metavar="SIZE")
     ] = None,
@@ -573,15 +543,11 @@ def sweep(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT.", metavar="ADDRESS")
     ] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.", **SWITCH)
-    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail if the scheduler is unreachable.")] = False,
     tearsheets: Annotated[
         int, typer.Option(help="Full tear sheets for the top N variants.", metavar="N")
     ] = 0,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Allow more than ten million variants.", **SWITCH)
-    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow more than ten million variants.")] = False,
     engine: Annotated[
         str, typer.Option(help="fast (closed form, = vectorbt) or vectorbt.", metavar="NAME")
     ] = "fast",
