@@ -313,8 +313,9 @@ def heatmap_figure(results: pd.DataFrame, x: str, y: str) -> dict:
     A dropdown switches between Sharpe, CAGR and max drawdown.
     """
     heatmaps = []
+    tables = results.pivot_table(index=y, columns=x, values=list(SELECTABLE), aggfunc="max", sort=True)
     for n, (metric, label) in enumerate(SELECTABLE.items()):
-        table = results.pivot_table(index=y, columns=x, values=metric, aggfunc="max", sort=True)
+        table = tables[metric]  # one grouping for every metric
         hover = f"{display_name(x)} %{{x}}<br>{display_name(y)} %{{y}}<br>{label} %{{z:.3f}}<extra></extra>"
         heatmaps.append(
             {
