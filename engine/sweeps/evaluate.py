@@ -6,6 +6,7 @@ the metrics: the daily returns of thousands of variants never leave the worker.
 """
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,12 @@ class ScoreRange:
     prefix: str
     start: pd.Timestamp | None = None
     stop: pd.Timestamp | None = None
+
+    def rows(self, days: pd.DatetimeIndex) -> slice:
+        """Its rows of ``days`` (sorted): a slice, so scoring reads a view instead of copying the returns."""
+        first = 0 if self.start is None else days.searchsorted(self.start)
+        stop = len(days) if self.stop is None else days.searchsorted(self.stop)
+        return slice(int(first), int(max(stop, first)))
 
 
 @dataclass(frozen=True)
@@ -54,24 +61,37 @@ class SweepTask:
 
 def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per variant of ``params`` (index = variant ids): its parameters, then its metrics; and the
-    daily returns (days x variants) of the chunk's variants named in ``task.sample``."""
-    returns, values = simulate_chunk(task, params, costs)
+    daily returns (days x variants) of the chunk's variants named in ``task.sample``.
+
+    Each part is scored where it was simulated and only its metrics are placed in the chunk's order: a
+    chunk-wide days x variants copy cost ~0.03 s per 561-variant chunk (a strided scatter), more in memory
+    first touched."""
+    columns: dict[str, np.ndarray] = {}
+    sampled: dict[str, np.ndarray] = {}
+    wanted = params.index.isin(task.sample)
+    for positions, returns, values in simulate_parts(task, params, costs):
+        for name, value in _metrics(task, returns, values).items():
+            columns.setdefault(name, np.empty(len(params)))[positions] = value
+        for column, position in enumerate(positions):
+            if wanted[position]:
+                sampled[str(params.index[position])] = returns[:, column]
+    metrics = pd.DataFrame(columns, index=params.index)
+    order = [str(v) for v in params.index[wanted]]
+    sample = pd.DataFrame({v: sampled[v] for v in order}, index=task.days, columns=order, dtype=float)
+    return pd.concat([storable(params), metrics], axis=1), sample
+
+
+def _metrics(task: SweepTask, returns: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Metric name -> one value per column of ``returns`` (days x variants): each score range's summary,
+    each crisis window's return and the per-block sums the PBO needs (instead of every day's return)."""
     columns: dict[str, np.ndarray] = {}
     for score in task.ranges:
-        keep = np.ones(len(task.days), dtype=bool)
-        if score.start is not None:
-            keep &= task.days >= score.start
-        if score.stop is not None:
-            keep &= task.days < score.stop
-        for name, value in summary_arrays(returns[keep], task.periods_per_year).items():
+        for name, value in summary_arrays(returns[score.rows(task.days)], task.periods_per_year).items():
             columns[f"{score.prefix}{name}"] = value
     for crisis_id, start, end in task.crises:
         columns[f"crisis_{crisis_id}"] = window_returns(values, task.days, start, end)
-    columns.update(block_sums(returns))  # what the PBO needs, instead of every day's return
-    metrics = pd.DataFrame(columns, index=params.index)
-    kept = np.flatnonzero(params.index.isin(task.sample))
-    sample = pd.DataFrame(returns[:, kept], index=task.days, columns=params.index[kept].astype(str))
-    return pd.concat([storable(params), metrics], axis=1), sample
+    columns.update(block_sums(returns))
+    return columns
 
 
 def storable(params: pd.DataFrame) -> pd.DataFrame:
@@ -91,21 +111,29 @@ def storable(params: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple[np.ndarray, np.ndarray]:
-    """Daily returns and values (days x variants) of the chunk's variants, by ``task.method``.
+    """Daily returns and values (days x variants) of the chunk's variants, in its order."""
+    parts = list(simulate_parts(task, params, costs))
+    if len(parts) == 1:
+        return parts[0][1:]
+    returns = np.empty((len(task.days), len(params)))
+    values = np.empty_like(returns)
+    for positions, part_returns, part_values in parts:
+        returns[:, positions], values[:, positions] = part_returns, part_values
+    return returns, values
+
+
+def simulate_parts(
+    task: SweepTask, params: pd.DataFrame, costs: Costs
+) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """For each part of the chunk (variants that trade on the same dates): their positions in ``params``,
+    and their daily returns and values (days x variants), by ``task.method``.
 
     The fast path is verified for long-only weights summing to at most 1 (what strategies produce unless they
-    declare leverage); a chunk with shorts or leverage goes to vectorbt whatever the method.
+    declare leverage); a part with shorts or leverage goes to vectorbt whatever the method.
     """
     prices = task.prices.loc[task.days]
-    parts = chunk_orders(task, params)
-    if len(parts) == 1:  # the whole chunk at once (random weights, one schedule): no copies
-        return _simulate_part(task, prices, params.index, parts[0][1], costs)
-    returns = np.empty((len(prices), len(params)))
-    values = np.empty_like(returns)
-    for positions, block in parts:
-        simulated = _simulate_part(task, prices, params.index[positions], block, costs)
-        returns[:, positions], values[:, positions] = simulated
-    return returns, values
+    for positions, block in chunk_orders(task, params):
+        yield positions, *_simulate_part(task, prices, params.index[positions], block, costs)
 
 
 def _simulate_part(

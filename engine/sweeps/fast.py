@@ -119,10 +119,9 @@ def _simulate(
     values[: bounds[0]] = costs.init_cash  # days before the first trade: all cash
     # NaN (no price yet) -> 0 once for all days, not per trade date: a daily rebalance has thousands
     held = np.nan_to_num(valuation, nan=0.0)
-    sell_price = np.nan_to_num(close * (1 - costs.slippage))
+    days = _TradeDays.of(close[event_rows], valuation[event_rows], costs)
     for k, row in enumerate(event_rows):
-        prices = _DayPrices(close[row], valuation[row], held[row], sell_price[row])
-        cash, shares = _trade(cash, shares, block.weights[k], prices, costs)
+        cash, shares = _trade(cash, shares, block.weights[k], days.day(k))
         stop = bounds[k + 1] if bounds[k + 1] > row else row + 1
         period = values[row:stop]  # a view: written in place, row by row (not through a transpose)
         np.matmul(held[row:stop], shares.T, out=period)
@@ -131,13 +130,32 @@ def _simulate(
 
 
 @dataclass(frozen=True)
-class _DayPrices:
-    """One trade date's prices: close (NaN = not traded), valuation (last known), and both NaN-free."""
+class _TradeDays:
+    """The prices of the trade dates (trade dates x assets; one date's rows by ``day``), prepared for all
+    dates at once: the per-date loop is bound by its number of numpy calls, not by their size.
 
-    close: np.ndarray
+    valuation: the last known price (vectorbt values a held asset at it); held: the same, 0 before any.
+    per_share: shares per unit of value, NaN where the asset has no price that day (no order there).
+    sell: what a share sold brings, slippage and fees taken; buy: what a share bought costs, both added (1
+    where there is no price: nothing is bought there).
+    """
+
     valuation: np.ndarray
     held: np.ndarray
+    per_share: np.ndarray
     sell: np.ndarray
+    buy: np.ndarray
+
+    @classmethod
+    def of(cls, close: np.ndarray, valuation: np.ndarray, costs: Costs) -> "_TradeDays":
+        priced = ~np.isnan(close)
+        per_share = np.where(priced, 1.0 / np.where(priced, valuation, 1.0), np.nan)
+        sell = np.nan_to_num(close * (1 - costs.slippage)) * (1 - costs.fees)
+        buy = np.where(priced, close * (1 + costs.slippage), 1.0) * (1 + costs.fees)
+        return cls(valuation, np.nan_to_num(valuation, nan=0.0), per_share, sell, buy)
+
+    def day(self, k: int) -> "_TradeDays":
+        return _TradeDays(self.valuation[k], self.held[k], self.per_share[k], self.sell[k], self.buy[k])
 
 
 def single_threaded_blas():
@@ -162,7 +180,7 @@ def values_to_returns(values: np.ndarray, init_cash: float) -> np.ndarray:
 
 
 def _trade(
-    cash: np.ndarray, shares: np.ndarray, targets: np.ndarray, day: _DayPrices, costs: Costs
+    cash: np.ndarray, shares: np.ndarray, targets: np.ndarray, day: _TradeDays
 ) -> tuple[np.ndarray, np.ndarray]:
     """One trade date for all variants: targets (variants x assets) -> new cash and shares.
 
@@ -171,30 +189,28 @@ def _trade(
     is a cumulative sum in that order: each buy fills while the cash lasts, the one that runs out is cut,
     later ones get nothing.
     """
-    close, valuation = day.close, day.valuation
-    priced = ~np.isnan(close)
     value = cash + shares @ day.held
     # no order where the asset has no price (vectorbt ignores it) or the variant is wiped out
-    per_share = np.where(priced, 1.0 / np.where(priced, valuation, 1.0), np.nan)
-    reach = np.where(value > 0, value, np.nan)
-    size = np.multiply.outer(reach, per_share)
+    size = np.multiply.outer(np.where(value > 0, value, np.nan), day.per_share)
     size *= targets
     size -= shares
     # NaN target = no order. (vectorbt also drops orders under 1e-12 shares; keeping them moves values by
     # less than 1e-15.)
-    size[np.isnan(size)] = 0.0
+    np.copyto(size, 0.0, where=np.isnan(size))
 
     sells = np.minimum(size, 0.0)  # negative: shares sold
-    cash = cash - (sells @ day.sell) * (1 - costs.fees)
-
-    buy_price = np.where(priced, close * (1 + costs.slippage), 1.0)
+    cash = cash - sells @ day.sell
     wanted = np.maximum(size, 0.0)
-    wanted *= buy_price * (1 + costs.fees)
-    spent = _spend(cash, wanted, lambda rows: targets[rows] * value[rows, None] - shares[rows] * valuation)
+    wanted *= day.buy
+    spent = _spend(
+        cash, wanted, lambda rows: targets[rows] * value[rows, None] - shares[rows] * day.valuation
+    )
     cash = np.maximum(cash - spent.sum(axis=1), 0.0)
-    cash = np.where(_is_close(cash, 0.0), 0.0, cash)
-    bought = np.multiply(spent, 1 / ((1 + costs.fees) * buy_price), out=spent)  # cash spent -> shares
-    return cash, shares + sells + bought
+    np.copyto(cash, 0.0, where=cash <= _ABS_TOL)  # vectorbt's is_close(cash, 0), for cash >= 0
+    bought = np.divide(spent, day.buy, out=spent)  # cash spent -> shares
+    bought += sells
+    bought += shares
+    return cash, bought
 
 
 def _spend(cash: np.ndarray, wanted: np.ndarray, order_value) -> np.ndarray:
@@ -207,7 +223,8 @@ def _spend(cash: np.ndarray, wanted: np.ndarray, order_value) -> np.ndarray:
     (target x value - shares x price): equal weights tie, and a tie goes to the later asset.
     """
     total = wanted.sum(axis=1)
-    short = ~(_is_close(total, cash) | (total < cash))
+    # above the cash and not is_close to it (vectorbt's tolerances; both are >= 0)
+    short = total - cash > np.maximum(_REL_TOL * total, _ABS_TOL)
     if not short.any():
         return wanted
     rows = np.flatnonzero(short)

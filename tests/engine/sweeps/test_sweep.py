@@ -3,6 +3,7 @@
 import json
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,6 +12,7 @@ from infrabt.data.errors import ConfigError
 from infrabt.data.prices import load_prices
 from infrabt.engine.backtest import backtest
 from infrabt.engine.result import Costs
+from infrabt.engine.sweeps.evaluate import ScoreRange
 from infrabt.engine.sweeps.execute import plan_chunks
 from infrabt.engine.sweeps.spec import grid_variants, spec_from_dict
 from infrabt.engine.sweeps.sweep import RESULTS_FILE, code_fingerprint, run_sweep, variant_costs
@@ -119,6 +121,31 @@ def test_split_scores_in_sample_before_and_out_of_sample_from_the_split_day(swee
     assert row["total_return"] == pytest.approx((1 + returns).prod() - 1, rel=1e-9)
     info = json.loads((tmp_path / "split" / "sweep.json").read_text())
     assert info["split"] == split and info["variants"] == 40
+
+
+@pytest.mark.parametrize(
+    ("start", "stop"),
+    [
+        (None, None),
+        (None, "2020-06-13"),
+        ("2020-06-13", None),
+        ("2020-06-15", "2020-06-20"),
+        ("2019-01-01", "2030-01-01"),
+        ("2020-06-20", "2020-06-15"),
+        ("2031-01-01", None),
+    ],
+)
+def test_a_score_range_reads_the_days_its_definition_keeps(start, stop):
+    """``start <= day < stop`` as a slice (a view of the returns), also for bounds that are no trading day
+    (a Saturday), lie outside the days, or cross."""
+    days = pd.bdate_range("2020-01-01", "2021-12-31")
+    score = ScoreRange("x_", start and pd.Timestamp(start), stop and pd.Timestamp(stop))
+    keep = np.ones(len(days), dtype=bool)
+    if score.start is not None:
+        keep &= days >= score.start
+    if score.stop is not None:
+        keep &= days < score.stop
+    assert np.array_equal(np.arange(len(days))[score.rows(days)], np.flatnonzero(keep))
 
 
 def test_walk_forward_adds_rolling_in_and_out_of_sample_columns(sweep_store, tmp_path, monkeypatch):
