@@ -10,12 +10,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from infrabt.data.files import atomic_path
 from infrabt.data.paths import data_dir
 from infrabt.engine.crises import Crisis
 
@@ -103,15 +106,30 @@ def _environment() -> Environment:
     return env
 
 
-@cache
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
+PLOTLY_SLOT = Markup("<!-- plotly.js -->")
+"""What a page's template holds where plotly.js goes, until ``write_page`` fills it. Autoescaped text and
+``safe_json`` cannot spell it (they escape ``<``), so no strategy name or thesis can move it."""
 
-    return get_plotlyjs()
+
+def plotly_js() -> bytes:
+    """plotly.py's bundled plotly.min.js (4.8 MB), as ``plotly.offline.get_plotlyjs`` reads it."""
+    return (files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+
+
+def write_page(path: "str | Path", html: str) -> Path:
+    """Write a rendered page atomically with plotly.js inlined in its slot. The library is copied as bytes:
+    decoding, marking safe, joining and encoding its 4.8 MB again cost ~0.03 s and ~20 MB per page."""
+    before, slot, after = html.partition(PLOTLY_SLOT)
+    with atomic_path(path) as temp, open(temp, "wb") as out:
+        out.write(before.encode("utf-8"))
+        if slot:
+            out.write(plotly_js())
+        out.write(after.encode("utf-8"))
+    return Path(path)
 
 
 def render(page: Page) -> str:
-    """The dashboard HTML."""
+    """The dashboard HTML, plotly.js left as its slot (``write_page`` writes it)."""
     return (
         _environment()
         .get_template("dashboard.html.j2")
@@ -122,7 +140,7 @@ def render(page: Page) -> str:
             heatmap=crisis_heatmap(page.crises, page.windows, page.benchmark),
             window_count=len(distinct_windows(page.windows)),
             figures={key: safe_json(fig.to_json()) for key, fig in page.figures.items()},
-            plotly_js=Markup(_plotly_js()),
+            plotly_js=PLOTLY_SLOT,
         )
     )
 

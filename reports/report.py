@@ -87,7 +87,7 @@ def write_report(
                 for sid in result.returns.columns
                 if sid not in page.tearsheet_errors
             }
-        index = files.write_text(out / "index.html", dashboard.render(page))
+        index = dashboard.write_page(out / "index.html", dashboard.render(page))
         written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
         replace_manifest(out, written)
         return index

@@ -21,11 +21,10 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from infrabt.data.files import write_text
 from infrabt.engine.sweeps.sweep import SweepResult, run_sweep
 
 # the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
-from infrabt.reports.dashboard import _environment, _plotly_js, safe_json
+from infrabt.reports.dashboard import PLOTLY_SLOT, _environment, safe_json, write_page
 from infrabt.reports.manifest import SWEEP_MANIFEST, replace_manifest
 
 OLD_PLOTLY_FILE = "plotly.min.js"  # written beside the page by earlier versions; now inlined
@@ -116,9 +115,9 @@ def write_sweep_report(
     figures = {name: figure_json(fig) for name, fig in figures_for(result, params).items()}
     template = _environment().get_template("sweep.html.j2")
     html = template.render(
-        page=page, figures=figures, config=safe_json(json.dumps(PLOT_CONFIG)), plotly_js=Markup(_plotly_js())
+        page=page, figures=figures, config=safe_json(json.dumps(PLOT_CONFIG)), plotly_js=PLOTLY_SLOT
     )
-    written = write_text(out / "sweep.html", html)
+    written = write_page(out / "sweep.html", html)
     # the tear sheets of an earlier sweep's top variants go; the page itself is sweep.json's to remove
     replace_manifest(out, [out / link for link in tearsheets.values()], name=SWEEP_MANIFEST)
     return written

@@ -10,7 +10,14 @@ import pytest
 from infrabt.engine.crises import Crisis
 from infrabt.reports import write_report
 from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE, RESERVED, colors_for
-from infrabt.reports.dashboard import crisis_heatmap, distinct_windows, docstring_html, rails_vs_coin
+from infrabt.reports.dashboard import (
+    PLOTLY_SLOT,
+    crisis_heatmap,
+    distinct_windows,
+    docstring_html,
+    plotly_js,
+    rails_vs_coin,
+)
 from infrabt.strategies import load_strategies
 from tests.reports.test_reports import make_result
 
@@ -38,6 +45,16 @@ def test_a_strategy_has_the_same_color_in_every_chart(tmp_path):
     assert all(len(colors) == 1 for colors in seen.values()), seen
     strategies = [next(iter(seen[n])) for n in ("spy", "rails", "crypto", "gold")]
     assert len(set(strategies)) == 4
+
+
+def test_plotly_js_is_inlined_once_where_the_template_puts_it_whatever_the_names_say(tmp_path):
+    """The page is written with plotly.js copied into its slot; a strategy named like the slot is escaped
+    text, so it cannot take plotly.js's place."""
+    result = make_result(names=("spy", str(PLOTLY_SLOT)))
+    page = write_report(result, tmp_path, tearsheets=False, progress=False).read_text(encoding="utf-8")
+    library = plotly_js().decode()
+    assert page.count(library) == 1 and f"<script>{library}</script>" in page
+    assert str(PLOTLY_SLOT) not in page and "&lt;!-- plotly.js --&gt;" in page
 
 
 def window(wid: str, start: str, end: str, computed: bool = False) -> Crisis:

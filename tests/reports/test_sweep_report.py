@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from infrabt.cli import app
-from infrabt.reports.dashboard import _plotly_js
+from infrabt.reports.dashboard import plotly_js
 from infrabt.reports.sweep_report import (
     DENSITY_POINTS,
     SVG_POINTS,
@@ -47,8 +47,8 @@ def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path
         not re.findall(r'<script[^>]*src="([^"]+)"', html)
         and not (tmp_path / "out" / "plotly.min.js").exists()
     )
-    assert _plotly_js() in html
-    own = html.replace(_plotly_js(), "")  # plotly.js itself mentions links it never fetches
+    assert plotly_js().decode() in html
+    own = html.replace(plotly_js().decode(), "")  # plotly.js itself mentions links it never fetches
     assert not re.search(r'(src|href)="(https?:)?//', own)  # nothing fetched from the network
     assert "40 variants were tried" in html
     assert "Ranked on the days before 2020-06-01" in html
