@@ -66,6 +66,7 @@ from infrabt.engine.sweeps.spec import (
     spec_from_dict,
     variant_ids,
 )
+from infrabt.strategies.schedules import Every, period_starts, schedule
 
 WALK_FORWARD_TRAIN_YEARS = 3
 WALK_FORWARD_TEST_YEARS = 1
@@ -197,7 +198,11 @@ def run_sweep(
         fingerprint = sweep_fingerprint(spec, task, len(variants))
         remove_stale_outputs(out, fingerprint)
         costs = variant_costs(spec, variants)
-        trade_dates = len(task.random_template) if spec.random else len(days)
+        trade_dates = (
+            len(task.random_template)
+            if spec.random
+            else most_trade_dates(base, variants, days, len(prices.columns))
+        )
         per_variant = bytes_per_variant(len(days), len(prices.columns), trade_dates, method)
         client = connect_dask(scheduler, strict) if scheduler else None
         try:
@@ -424,6 +429,21 @@ def random_template(base, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Da
     from infrabt.engine.backtest import build_orders
 
     return build_orders(base, prices[list(base.tickers)], days)
+
+
+def most_trade_dates(base, variants: pd.DataFrame, days: pd.DatetimeIndex, n_assets: int) -> int:
+    """The most trade dates a grid variant can have in ``days``, for the chunks' memory estimate: the period
+    starts of its calendar schedule, plus its first allocation and a final sale per asset; every day if any
+    variant has another schedule (a drift band trades when its weights say). Estimating every day for all
+    made weekly-to-quarterly grids run in twice the chunks they need (each chunk steps through its trade
+    dates once)."""
+    rules = variants["rebalance"].unique() if "rebalance" in variants.columns else [base.rebalance]
+    most = 0
+    for rule in map(schedule, rules):
+        if not isinstance(rule, Every):
+            return len(days)
+        most = max(most, len(period_starts(days, rule.name)))
+    return min(len(days), most + 1 + n_assets)
 
 
 def variant_costs(spec: SweepSpec, variants: pd.DataFrame) -> list[Costs]:

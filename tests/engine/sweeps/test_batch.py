@@ -14,6 +14,7 @@ from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.evaluate import SweepTask, evaluate_chunk
 from infrabt.engine.sweeps.orders import batch_parts, chunk_orders, variant_orders, variant_strategies
 from infrabt.engine.sweeps.spec import SweepSpec, grid_variants
+from infrabt.engine.sweeps.sweep import most_trade_dates
 from infrabt.strategies import (
     Blend,
     CorrelationSwitch,
@@ -26,6 +27,7 @@ from infrabt.strategies import (
 )
 from infrabt.strategies.batch import batchable, same_order
 from infrabt.strategies.block import Block
+from infrabt.strategies.schedules import period_starts
 from tests.synthetic import random_walk
 
 TICKERS = ["SPY", "TLT", "GLD", "QQQ", "BTC-USD", "MARA", "RIOT", "NVDA"]
@@ -150,6 +152,36 @@ def test_batched_orders_equal_the_per_variant_path(case, prices):
             assert len(same_order([one.tickers, other.tickers])) == 2
     if case == "inverse volatility x btc share x rebalance":
         assert len(parts) == 3 and all("BTC-USD" in block.tickers for _, block in parts)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_chunks_memory_estimate_counts_at_least_every_variants_trade_dates(case, prices):
+    """``most_trade_dates`` bounds every variant's orders (final sales and first allocations included), and
+    stays below every day for calendar schedules slower than daily."""
+    base, values = CASES[case]
+    task = task_for(base, prices)
+    params = grid(values)
+    bound = most_trade_dates(base, params, task.days, len(prices.columns))
+    most = max(len(orders) for orders in variant_orders(task, params).values())
+    assert most <= bound <= len(task.days)
+    rules = set(params["rebalance"]) if "rebalance" in params else {base.rebalance.name}
+    if rules <= {"weekly", "monthly", "quarterly", "yearly"}:
+        assert bound < len(task.days) / 3
+
+
+def test_the_memory_estimate_counts_final_sales_off_the_schedule(prices):
+    """Two assets whose histories end on a Wednesday and on a Thursday: a weekly variant holding both trades
+    on those days besides its Mondays."""
+    panel = prices.copy()
+    for ticker, weekday, after in (("RIOT", 2, 500), ("TLT", 3, 550)):
+        last = panel.index[(panel.index.dayofweek == weekday) & (panel.index > panel.index[after])][0]
+        panel.loc[panel.index > last, ticker] = np.nan
+    base = strategy(Fixed({"SPY": 0.4, "RIOT": 0.3, "TLT": 0.3}))
+    task = task_for(base, panel)
+    params = grid({"rebalance": ["weekly", "monthly"]})
+    most = max(len(orders) for orders in variant_orders(task, params).values())
+    assert most == len(period_starts(task.days, "weekly")) + 2
+    assert most <= most_trade_dates(base, params, task.days, len(panel.columns))
 
 
 @pytest.mark.parametrize("case", ["inverse volatility x btc share x rebalance", "correlation switch"])

@@ -372,6 +372,22 @@ def test_an_interrupted_dynamic_sweep_resumes_and_equals_an_uninterrupted_one(
     assert resumed.overfitting == run_sweep(grid, tmp_path / "reference", workers=1, chunk_size=4).overfitting
 
 
+def test_chunks_are_planned_from_the_grids_schedules(sweep_store, tmp_path):
+    """The memory a variant needs grows with its trade dates: weekly and monthly variants fit one chunk of a
+    32 MB worker budget (the smallest), where planning them as if they traded every day would take two."""
+    spec = {
+        "name": "trend",
+        "strategy": "btc_trend",
+        "start": "2019-06-01",
+        "grid": {"lookback": list(range(10, 135)), "rebalance": ["weekly", "monthly"]},
+    }
+    smallest = 100 * 2**20  # below the 200 MB kept for the interpreter: the 32 MB floor
+    sweep = run_sweep(spec, tmp_path / "calendar", workers=1, max_memory=smallest)
+    assert len(sweep.results) == 250 and sweep.chunks_computed == 1
+    spec["grid"]["rebalance"] = ["weekly", "drift"]
+    assert run_sweep(spec, tmp_path / "drift", workers=1, max_memory=smallest).chunks_computed == 2
+
+
 def test_a_users_own_files_named_like_sweep_outputs_are_never_removed(sweep_store, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
