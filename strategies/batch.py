@@ -74,7 +74,8 @@ class _Group:
         self.tickers = tuple(dict.fromkeys(t for m in members for t in m.tickers))
         self.known = known[list(self.tickers)]
         self.column = {t: i for i, t in enumerate(self.tickers)}
-        self.holds = np.array([[t in m.tickers for t in self.tickers] for m in members])
+        rows = {own: [t in own for t in self.tickers] for own in {m.tickers for m in members}}
+        self.holds = np.array([rows[m.tickers] for m in members])  # each distinct ticker set looked up once
         self.live = self.known.notna().to_numpy()
         self.weightings, self.signals = weightings, signals
 
@@ -167,18 +168,28 @@ def same_order(tickers: list[tuple[str, ...]]) -> list[list[int]]:
     member's own order. The simulation settles an exact tie between two buys by column order, as vectorbt
     does in a single run: ``{SPY: .5, TLT: .5}`` beside ``{TLT: .5, SPY: .5}`` must not share columns."""
     groups: list[tuple[dict[str, int], list[int]]] = []
+    # an order seen before joins the group it joined: the groups before that one refused it, and a union only
+    # grows at its end, so they still would
+    joined: dict[tuple[str, ...], list[int]] = {}
     for position, own in enumerate(tickers):
-        for union, members in groups:
-            added = iter(range(len(union), len(union) + len(own)))
-            places = [union[t] if t in union else next(added) for t in own]
-            if all(a < b for a, b in itertools.pairwise(places)):
-                for ticker in own:
-                    union.setdefault(ticker, len(union))
-                members.append(position)
-                break
-        else:
-            groups.append(({t: i for i, t in enumerate(own)}, [position]))
+        members = joined.get(own) or _group_for(groups, own)
+        members.append(position)
+        joined[own] = members
     return [members for _, members in groups]
+
+
+def _group_for(groups: list[tuple[dict[str, int], list[int]]], own: tuple[str, ...]) -> list[int]:
+    """The members of the first group whose union can take ``own`` in its order (the union grows by the
+    tickers it lacks), or of a new group."""
+    for union, members in groups:
+        added = iter(range(len(union), len(union) + len(own)))
+        places = [union[t] if t in union else next(added) for t in own]
+        if all(a < b for a, b in itertools.pairwise(places)):
+            for ticker in own:
+                union.setdefault(ticker, len(union))
+            return members
+    groups.append(({t: i for i, t in enumerate(own)}, []))
+    return groups[-1][1]
 
 
 def _depth(variants: list[Strategy]) -> int:

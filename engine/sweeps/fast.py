@@ -194,13 +194,11 @@ def _trade(
     size = np.multiply.outer(np.where(value > 0, value, np.nan), day.per_share)
     size *= targets
     size -= shares
-    # NaN target = no order. (vectorbt also drops orders under 1e-12 shares; keeping them moves values by
-    # less than 1e-15.)
-    np.copyto(size, 0.0, where=np.isnan(size))
-
-    sells = np.minimum(size, 0.0)  # negative: shares sold
+    # NaN (no target, no price, a wiped-out variant) = no order: fmin and fmax take the 0 instead. (vectorbt
+    # also drops orders under 1e-12 shares; keeping them moves values by less than 1e-15.)
+    sells = np.fmin(size, 0.0)  # negative: shares sold
     cash = cash - sells @ day.sell
-    wanted = np.maximum(size, 0.0)
+    wanted = np.fmax(size, 0.0, out=size)
     wanted *= day.buy
     spent = _spend(
         cash, wanted, lambda rows: targets[rows] * value[rows, None] - shares[rows] * day.valuation
@@ -225,19 +223,24 @@ def _spend(cash: np.ndarray, wanted: np.ndarray, order_value) -> np.ndarray:
     total = wanted.sum(axis=1)
     # above the cash and not is_close to it (vectorbt's tolerances; both are >= 0)
     short = total - cash > np.maximum(_REL_TOL * total, _ABS_TOL)
-    if not short.any():
+    if short.all():  # the usual case once costs are paid: every variant, read through views
+        rows, where = slice(None), np.arange(len(cash))
+    elif short.any():
+        rows = where = np.flatnonzero(short)
+    else:
         return wanted
-    rows = np.flatnonzero(short)
     values = order_value(rows)
     ranked = np.where(wanted[rows] > 0, values, -np.inf)
     # a stable sort runs the last of equal maxima last
     last = ranked.shape[1] - 1 - np.argmax(ranked[:, ::-1], axis=1)
-    left_for_last = cash[rows] - (total[rows] - wanted[rows, last])
+    left_for_last = cash[rows] - (total[rows] - wanted[where, last])
     simple = left_for_last >= 0
-    wanted[rows[simple], last[simple]] = left_for_last[simple]
-    hard = rows[~simple]
-    if len(hard):
-        wanted[hard] = _spend_in_sequence(cash[hard], wanted[hard], values[~simple])
+    if simple.all():
+        wanted[where, last] = left_for_last
+        return wanted
+    wanted[where[simple], last[simple]] = left_for_last[simple]
+    hard = where[~simple]
+    wanted[hard] = _spend_in_sequence(cash[hard], wanted[hard], values[~simple])
     return wanted
 
 

@@ -221,6 +221,27 @@ def test_same_order_groups_variants_whose_tickers_keep_their_own_order():
     assert same_order(tickers) == [[0, 1, 3], [2], [4]]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_same_order_equals_placing_every_variant_by_its_definition(seed):
+    """Random ticker orders, many repeated: the groups are those of trying each variant against every group
+    in turn (the rule in ``same_order``'s docstring), though a repeated order skips the search."""
+    rng = np.random.default_rng(seed)
+    names = ["SPY", "TLT", "GLD", "QQQ", "BTC-USD"]
+    kinds = [tuple(rng.permutation(names)[: rng.integers(1, 5)]) for _ in range(6)]
+    tickers = [kinds[k] for k in rng.integers(0, len(kinds), size=40)]
+    groups: list[tuple[list[str], list[int]]] = []
+    for position, own in enumerate(tickers):
+        for union, members in groups:
+            merged = union + [t for t in own if t not in union]
+            if sorted(own, key=merged.index) == list(own):
+                union[:] = merged
+                members.append(position)
+                break
+        else:
+            groups.append((list(own), [position]))
+    assert same_order(tickers) == [members for _, members in groups]
+
+
 def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
     """27 variants, three lookbacks: one pass of rolling sums for all three, and no lookback by itself."""
     import infrabt.strategies.weighting as weighting_module
