@@ -45,7 +45,10 @@ class Block:
         return {name: getattr(self, name) for name in self.PARAMS}
 
     def with_params(self, **values: Any) -> "Block":
-        return dataclasses.replace(self, **{k: v for k, v in values.items() if k in self.PARAMS})
+        """A copy with the block's own parameters among ``values`` changed; the block itself if there are none
+        (it is frozen, so variants may share it: a grid over btc_share x rebalance builds no weighting)."""
+        changed = {k: v for k, v in values.items() if k in self.PARAMS}
+        return dataclasses.replace(self, **changed) if changed else self
 
     def tickers(self) -> tuple[str, ...]:
         """Tickers this block adds to the strategy's own: an overlay's fallback or reference series; a

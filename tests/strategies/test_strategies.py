@@ -47,6 +47,10 @@ def test_params_are_declared_and_with_params_replaces_them():
     assert trend.params["lookback"] == "200D"  # the original is untouched (frozen)
     with pytest.raises(ConfigError, match="no parameter"):
         trend.with_params(lookbak=50)
+    # a block none of whose parameters change is shared, not rebuilt (frozen: nothing can change it)
+    shared = trend.with_params(btc_share=0.2)
+    assert shared.weighting is trend.weighting and shared.overlays[0] is trend.overlays[0]
+    assert faster.overlays[0] is not trend.overlays[0] and faster.overlays[0].lookback == 50
 
 
 def test_new_fixed_weights_over_other_tickers_hold_those_tickers():
