@@ -138,7 +138,9 @@ class _Group:
         for key, d in distinct.items():
             frame = self.weightings[key]
             stacked[:, d, [self.column[t] for t in frame.columns]] = frame.to_numpy(dtype=float)[rows]
-        return stacked[:, [distinct[key] for key in keys]]
+        # np.take keeps (rows, members, tickers) in C order; stacked[:, keys] laid the members outermost, so
+        # every trade date's rows were scattered over the whole array in the simulation's loop
+        return np.take(stacked, [distinct[key] for key in keys], axis=1)
 
 
 def _groups(

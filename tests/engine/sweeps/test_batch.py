@@ -147,6 +147,8 @@ def test_batched_orders_equal_the_per_variant_path(case, prices):
     parts = batch_parts(task, variant_strategies(task, params))
     assert parts is not None  # the batched path itself, not a fallback to the per-variant one
     assert_parts_equal_per_variant(task, params, parts)
+    # each trade date's (variants x tickers) rows in one piece of memory, as the simulation reads them
+    assert all(block.weights.flags.c_contiguous for _, block in parts)
     for (_, one), (_, other) in itertools.combinations(parts, 2):
         if tuple(one.dates) == tuple(other.dates):  # apart only if their variants order tickers otherwise
             assert len(same_order([one.tickers, other.tickers])) == 2
