@@ -21,8 +21,9 @@ process it samples: no timed run is sampled): "PSS" = the sum of proportional se
 (a page shared by forked workers counted once: the memory the job really holds), and "RSS" = the sum of
 resident sets (shared pages counted in every process: an upper bound).
 
-1. Dynamic grids (the shipped rules): batched path end to end (CLI and run_sweep), and the per-variant path
-   (every variant's weights rebuilt in pandas, as before batching) on the first variants of the same grid.
+1. Dynamic grids (the shipped rules): batched path end to end (CLI and run_sweep), the CLI on the grid's first
+   2 variants alone (what a run pays whatever its size), and the per-variant path (every variant's weights
+   rebuilt in pandas, as before batching) on the first variants of the same grid.
 2. Random fixed weights (Dirichlet, seed 7, rails universe: 32 tickers, monthly): CLI and run_sweep at each
    size, beside the closed form end to end and the closed-form simulation alone for the same number of
    portfolios (zero costs, one core, in chunks).
@@ -76,6 +77,7 @@ DYNAMIC = {
         {"btc_share": span(0.0, 1.0, 0.002), "rebalance": REBALANCES},
     ),
 }
+FIXED_COST_VARIANTS = 2
 SMOKE_GRID = {"lookback": [21, 42], "btc_share": [0.0, 0.2], "rebalance": ["monthly"]}
 
 
@@ -163,18 +165,30 @@ class Bench:
         grids = {"smoke": ("rails_inverse_vol", SMOKE_GRID)} if self.args.smoke else DYNAMIC
         for name, (strategy, grid) in grids.items():
             spec = {"name": "bench_dynamic", "strategy": strategy, "start": START, "grid": grid}
+            # the first 2 variants alone: what a run of this grid pays whatever its size (prices, a worker
+            # per chunk, a simulation's steps through the trade dates, overfitting measures, the page)
             jobs = [{"kind": "cli", "spec": spec}, {"kind": "run_sweep", "spec": spec}]
-            runs: list[list[dict]] = [[], []]
+            jobs.append({"kind": "cli", "spec": spec, "limit": FIXED_COST_VARIANTS})
+            runs: list[list[dict]] = [[] for _ in jobs]
             for _ in range(repeats):  # in turn, so a busy minute slows each of them, not one
                 for job, done in zip(jobs, runs, strict=True):
                     done.append(self.run(job))
-            cli, inside = ({**median(done), **self.memory(job)} for job, done in zip(jobs, runs, strict=True))
+            cli, inside = (
+                {**median(done), **self.memory(job)} for job, done in zip(jobs[:2], runs[:2], strict=True)
+            )
+            fixed = median(runs[2])
             sample = min(self.args.per_variant_sample, inside["variants"])
             slow_job = {"kind": "run_sweep", "spec": spec, "limit": sample, "per_variant": True}
             slow = {**self.run(slow_job), **self.memory(slow_job)}
             print(f"  {name}: {inside['variants']:,} variants (median of {repeats} runs each)")
             work = {**cli, "seconds": cli["seconds"] - floor["seconds"]}
             line("CLI, batched", cli, f"above the floor: {rate(work):,.0f} variants/s")
+            above = (cli["seconds"] - fixed["seconds"]) / max(cli["variants"] - FIXED_COST_VARIANTS, 1)
+            line(
+                f"CLI, the first {FIXED_COST_VARIANTS} variants alone",
+                fixed,
+                f"then {above * 1e3:.2f} ms a variant",
+            )
             line("run_sweep, batched", inside)
             line(f"run_sweep, per-variant path, first {sample}", slow)
             ratio = rate(inside) / rate(slow)
@@ -282,6 +296,8 @@ def run_one(job: dict) -> dict:
         started = time.perf_counter()
         infrabt = [sys.executable, "-m", "infrabt", "sweep", job["spec_path"], "--out", job["out"]]
         command = [*infrabt, "--offline", "--workers", str(job["workers"])]
+        if job.get("limit"):
+            command += ["--limit", str(job["limit"])]
         subprocess.run(command, check=True, capture_output=True)
         seconds = time.perf_counter() - started
         info = json.loads((Path(job["out"]) / "sweep.json").read_text())
