@@ -437,7 +437,10 @@ def most_trade_dates(base, variants: pd.DataFrame, days: pd.DatetimeIndex, n_ass
     variant has another schedule (a drift band trades when its weights say). Estimating every day for all
     made weekly-to-quarterly grids run in twice the chunks they need (each chunk steps through its trade
     dates once)."""
-    rules = variants["rebalance"].unique() if "rebalance" in variants.columns else [base.rebalance]
+    try:
+        rules = variants["rebalance"].unique() if "rebalance" in variants.columns else [base.rebalance]
+    except TypeError:  # a user's schedule block that cannot be hashed: every day, as for a drift band
+        return len(days)
     most = 0
     for rule in map(schedule, rules):
         if not isinstance(rule, Every):

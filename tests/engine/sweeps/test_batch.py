@@ -2,7 +2,7 @@
 variant, for every shipped block; a user block without a batched path still runs, one variant at a time."""
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -184,6 +184,23 @@ def test_the_memory_estimate_counts_final_sales_off_the_schedule(prices):
     most = max(len(orders) for orders in variant_orders(task, params).values())
     assert most == len(period_starts(task.days, "weekly")) + 2
     assert most <= most_trade_dates(base, params, task.days, len(panel.columns))
+
+
+@dataclass(frozen=True)
+class OnWeekday(Block):
+    """A user's schedule holding a dict, so it cannot be hashed."""
+
+    when: dict = field(default_factory=lambda: {"weekday": 2})
+
+    def trade_days(self, weights: pd.DataFrame, known: pd.DataFrame, first) -> pd.DatetimeIndex:
+        return weights.index[weights.index.dayofweek == self.when["weekday"]]
+
+
+def test_the_memory_estimate_takes_every_day_for_a_schedule_it_cannot_tell_apart(prices):
+    base, _ = CASES["fixed weights"]
+    days = task_for(base, prices).days
+    params = pd.DataFrame({"rebalance": [OnWeekday(), OnWeekday({"weekday": 4})]}, dtype=object)
+    assert most_trade_dates(base, params, days, len(prices.columns)) == len(days)
 
 
 @pytest.mark.parametrize("case", ["inverse volatility x btc share x rebalance", "correlation switch"])
