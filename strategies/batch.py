@@ -47,7 +47,11 @@ class TargetBlock:
 
 
 def batchable(strategy: Strategy) -> bool:
-    """Every block of the strategy declares a batched path."""
+    """Every block of the strategy declares a batched path, and the strategy decides by
+    ``Strategy.target_weights`` (a subclass's own ``target_weights`` is a definition the batch would
+    miss)."""
+    if type(strategy).target_weights is not Strategy.target_weights:
+        return False
     return all(block.batchable() for block in strategy._blocks())
 
 

@@ -76,7 +76,7 @@ def evaluate_chunk(task: SweepTask, params: pd.DataFrame, costs: Costs) -> tuple
             if wanted[position]:
                 sampled[str(params.index[position])] = returns[:, column]
     metrics = pd.DataFrame(columns, index=params.index)
-    order = [str(v) for v in params.index[wanted]]
+    order = pd.Index([str(v) for v in params.index[wanted]], name=params.index.name)
     sample = pd.DataFrame({v: sampled[v] for v in order}, index=task.days, columns=order, dtype=float)
     return pd.concat([storable(params), metrics], axis=1), sample
 

@@ -17,9 +17,9 @@ by the variant's assets, ``call_seq='auto'``, fees and slippage as fractions, Na
   slippage)`` and pays ``fees`` on top; a buy larger than the cash left is cut to what the cash pays for (fees
   included), so the last buy of a rebalance is often filled partly.
 
-tests/test_sweep_fast.py checks it against ``engine.simulate.simulate`` variant by variant (to 1e-9), with and
-without costs, on generated prices with late listings and NaN orders. Sweeps fall back to vectorbt with
-``method="vectorbt"``.
+tests/engine/sweeps/test_fast.py checks it against ``engine.simulate.simulate`` variant by variant (to 1e-9),
+with and without costs, on generated prices with late listings and NaN orders. Sweeps fall back to vectorbt
+with ``method="vectorbt"``.
 """
 
 import contextlib
@@ -82,12 +82,12 @@ def long_only(weights: np.ndarray) -> bool:
     """No negative target and no trade date above 100% invested, in any variant: where the fast path is
     verified (``engine.backtest.check_targets``' limits). NaN is no order: neither negative nor invested.
 
-    Checked a slab of (trade date, variant) rows at a time: ``fmin`` and ``fmax`` skip NaN, and their
-    temporaries stay small and warm (a whole block's are tens of MB of freshly touched memory)."""
+    Checked a slab of (trade date, variant) rows at a time: the NaN-skipping reductions' temporaries stay
+    small and warm (a whole block's are tens of MB of freshly touched memory)."""
     rows = weights.reshape(-1, weights.shape[-1])
     for start in range(0, len(rows), _SLAB_ROWS):
         slab = rows[start : start + _SLAB_ROWS]
-        if np.fmin.reduce(slab, axis=None) < -1e-12 or (np.fmax(slab, 0.0).sum(axis=1) > 1 + 1e-9).any():
+        if np.fmin.reduce(slab, axis=None) < -1e-12 or (np.nansum(slab, axis=1) > 1 + 1e-9).any():
             return False
     return True
 

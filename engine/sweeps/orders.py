@@ -29,7 +29,9 @@ Part = tuple[list[int], OrderBlock]
 
 
 def chunk_orders(task: "SweepTask", params: pd.DataFrame) -> list[Part]:
-    """The chunk's orders by the fastest path that applies to it, in parts that share trade dates."""
+    """The chunk's orders by the fastest path that applies to it, in parts simulated together: variants that
+    trade on the same dates (random weights, the batched path) or that keep their own ticker order in the
+    part's columns (the per-variant path, on the union of their trade dates)."""
     if task.random_template is not None:
         return [(list(range(len(params))), random_block(task, params))]
     strategies = variant_strategies(task, params)

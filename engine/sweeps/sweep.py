@@ -66,6 +66,7 @@ from infrabt.engine.sweeps.spec import (
     spec_from_dict,
     variant_ids,
 )
+from infrabt.strategies.base import Strategy
 from infrabt.strategies.schedules import Every, period_starts, schedule
 
 WALK_FORWARD_TRAIN_YEARS = 3
@@ -432,21 +433,25 @@ def random_template(base, prices: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Da
 
 
 def most_trade_dates(base, variants: pd.DataFrame, days: pd.DatetimeIndex, n_assets: int) -> int:
-    """The most trade dates a grid variant can have in ``days``, for the chunks' memory estimate: the period
-    starts of its calendar schedule, plus its first allocation and a final sale per asset; every day if any
-    variant has another schedule (a drift band trades when its weights say). Estimating every day for all
-    made weekly-to-quarterly grids run in twice the chunks they need (each chunk steps through its trade
-    dates once)."""
+    """The most trade dates a part of a chunk can have in ``days``, for the chunks' memory estimate: the
+    period starts of every calendar schedule of the grid (a part of the per-variant path stacks variants of
+    several schedules on the union of their dates), plus the first allocations (at most one per asset's
+    listing, and the start) and a final sale per asset. Every day if a variant may trade on any day: a drift
+    band, a user's schedule, or a strategy whose own ``target_weights`` decides. Estimating every day for
+    all made weekly-to-quarterly grids run in twice the chunks they need (each steps through its dates
+    once)."""
+    if type(base).target_weights is not Strategy.target_weights:
+        return len(days)
     try:
         rules = variants["rebalance"].unique() if "rebalance" in variants.columns else [base.rebalance]
-    except TypeError:  # a user's schedule block that cannot be hashed: every day, as for a drift band
+    except TypeError:  # a user's schedule block that cannot be hashed
         return len(days)
-    most = 0
+    starts = 0
     for rule in map(schedule, rules):
-        if not isinstance(rule, Every):
+        if type(rule) is not Every:  # a subclass may trade on other days than its name says
             return len(days)
-        most = max(most, len(period_starts(days, rule.name)))
-    return min(len(days), most + 1 + n_assets)
+        starts += len(period_starts(days, rule.name))
+    return min(len(days), starts + 1 + 2 * n_assets)
 
 
 def variant_costs(spec: SweepSpec, variants: pd.DataFrame) -> list[Costs]:

@@ -12,7 +12,13 @@ import pytest
 import infrabt.engine.sweeps.orders as orders_module
 from infrabt.engine.result import Costs
 from infrabt.engine.sweeps.evaluate import SweepTask, evaluate_chunk
-from infrabt.engine.sweeps.orders import batch_parts, chunk_orders, variant_orders, variant_strategies
+from infrabt.engine.sweeps.orders import (
+    all_tickers,
+    batch_parts,
+    chunk_orders,
+    variant_orders,
+    variant_strategies,
+)
 from infrabt.engine.sweeps.spec import SweepSpec, grid_variants
 from infrabt.engine.sweeps.sweep import most_trade_dates
 from infrabt.strategies import (
@@ -27,7 +33,7 @@ from infrabt.strategies import (
 )
 from infrabt.strategies.batch import batchable, same_order
 from infrabt.strategies.block import Block
-from infrabt.strategies.schedules import period_starts
+from infrabt.strategies.schedules import Every, period_starts
 from tests.synthetic import random_walk
 
 TICKERS = ["SPY", "TLT", "GLD", "QQQ", "BTC-USD", "MARA", "RIOT", "NVDA"]
@@ -157,18 +163,63 @@ def test_batched_orders_equal_the_per_variant_path(case, prices):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_chunks_memory_estimate_counts_at_least_every_variants_trade_dates(case, prices):
-    """``most_trade_dates`` bounds every variant's orders (final sales and first allocations included), and
-    stays below every day for calendar schedules slower than daily."""
+def test_the_chunks_memory_estimate_counts_at_least_every_parts_trade_dates(case, prices, monkeypatch):
+    """``most_trade_dates`` bounds the rows of every part the simulation gets, on the batched path (a part
+    per schedule) and on the per-variant path (variants of several schedules on the union of their dates),
+    final sales and first allocations included; and stays below every day for calendar schedules slower
+    than daily."""
     base, values = CASES[case]
     task = task_for(base, prices)
     params = grid(values)
-    bound = most_trade_dates(base, params, task.days, len(prices.columns))
-    most = max(len(orders) for orders in variant_orders(task, params).values())
-    assert most <= bound <= len(task.days)
+    tickers = all_tickers(variant_strategies(task, params))  # the sweep's panel holds just these
+    bound = most_trade_dates(base, params, task.days, len(tickers))
+    batched = chunk_orders(task, params)
+    monkeypatch.setattr(orders_module, "batchable", lambda strategy: False)
+    one_by_one = chunk_orders(task, params)
+    assert max(len(block.dates) for _, block in [*batched, *one_by_one]) <= bound <= len(task.days)
     rules = set(params["rebalance"]) if "rebalance" in params else {base.rebalance.name}
     if rules <= {"weekly", "monthly", "quarterly", "yearly"}:
         assert bound < len(task.days) / 3
+
+
+class DailyNamedMonthly(Every):
+    """A user's calendar schedule that trades on other days than its name says."""
+
+    def trade_days(self, weights: pd.DataFrame, known: pd.DataFrame, first) -> pd.DatetimeIndex:
+        return weights.index
+
+
+class FirstTickerOnly(Strategy):
+    """A user's strategy deciding by its own ``target_weights``: all in its first ticker, on the trade dates
+    its blocks give."""
+
+    def target_weights(self, prices: pd.DataFrame, start=None) -> pd.DataFrame:
+        weights = super().target_weights(prices, start)
+        return pd.DataFrame(0.0, index=weights.index, columns=weights.columns).assign(
+            **{self.tickers[0]: 1.0}
+        )
+
+
+def test_the_memory_estimate_takes_every_day_where_a_variant_may_trade_on_any(prices):
+    days = task_for(CASES["fixed weights"][0], prices).days
+    base, _ = CASES["fixed weights"]
+    renamed = pd.DataFrame({"rebalance": [DailyNamedMonthly("monthly")]}, dtype=object)
+    assert most_trade_dates(base, renamed, days, len(prices.columns)) == len(days)
+    own = FirstTickerOnly(id="t", thesis="t", weighting=Fixed({"SPY": 0.6, "TLT": 0.4}))
+    assert most_trade_dates(own, grid({"btc_share": [0.0, 0.1]}), days, len(prices.columns)) == len(days)
+
+
+def test_a_strategy_deciding_by_its_own_target_weights_is_swept_one_variant_at_a_time(prices):
+    """Its blocks all have a batched path, but the batch computes from the blocks: it would miss the
+    override (and did: every variant of this grid came out as inverse volatility)."""
+    base = FirstTickerOnly(id="t", thesis="t", weighting=InverseVolatility(20), assets=("SPY", "TLT", "GLD"))
+    assert not batchable(base)
+    task = task_for(base, prices)
+    params = grid({"lookback": [5, 20], "rebalance": ["weekly", "monthly"]})
+    parts = chunk_orders(task, params)
+    assert_parts_equal_per_variant(task, params, parts)
+    first = np.concatenate([block.weights[:, :, block.tickers.index("SPY")].ravel() for _, block in parts])
+    assert set(first[~np.isnan(first)]) == {1.0}
 
 
 def test_the_memory_estimate_counts_final_sales_off_the_schedule(prices):
