@@ -169,6 +169,12 @@ class Strategy:
         return [self.weighting, *self.overlays, self.rebalance]
 
 
+def decides_by_blocks(strategy: Strategy) -> bool:
+    """Its weights are ``Strategy.target_weights`` of its blocks, not a subclass's own ``target_weights``
+    (which may decide anything, on any day)."""
+    return type(strategy).target_weights is Strategy.target_weights
+
+
 def known_closes(prices: pd.DataFrame) -> pd.DataFrame:
     """What a decision on day t may see: closes up to t-1. An asset whose history ended (no price on t) is
     not live on t: it cannot be traded."""

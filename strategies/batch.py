@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from infrabt.data.universe import resolve
-from infrabt.strategies.base import BTC, Strategy, first_allocation_day, known_closes
+from infrabt.strategies.base import BTC, Strategy, decides_by_blocks, first_allocation_day, known_closes
 from infrabt.strategies.block import Block
 from infrabt.strategies.schedules import Every
 
@@ -50,9 +50,7 @@ def batchable(strategy: Strategy) -> bool:
     """Every block of the strategy declares a batched path, and the strategy decides by
     ``Strategy.target_weights`` (a subclass's own ``target_weights`` is a definition the batch would
     miss)."""
-    if type(strategy).target_weights is not Strategy.target_weights:
-        return False
-    return all(block.batchable() for block in strategy._blocks())
+    return decides_by_blocks(strategy) and all(block.batchable() for block in strategy._blocks())
 
 
 def batch_target_weights(variants: list[Strategy], prices: pd.DataFrame, start=None) -> list[TargetBlock]:

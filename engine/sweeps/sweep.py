@@ -66,7 +66,7 @@ from infrabt.engine.sweeps.spec import (
     spec_from_dict,
     variant_ids,
 )
-from infrabt.strategies.base import Strategy
+from infrabt.strategies.base import decides_by_blocks
 from infrabt.strategies.schedules import Every, period_starts, schedule
 
 WALK_FORWARD_TRAIN_YEARS = 3
@@ -440,7 +440,7 @@ def most_trade_dates(base, variants: pd.DataFrame, days: pd.DatetimeIndex, n_ass
     band, a user's schedule, or a strategy whose own ``target_weights`` decides. Estimating every day for
     all made weekly-to-quarterly grids run in twice the chunks they need (each steps through its dates
     once)."""
-    if type(base).target_weights is not Strategy.target_weights:
+    if not decides_by_blocks(base):
         return len(days)
     try:
         rules = variants["rebalance"].unique() if "rebalance" in variants.columns else [base.rebalance]
