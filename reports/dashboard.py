@@ -118,7 +118,8 @@ def plotly_js() -> bytes:
 
 def write_page(path: "str | Path", html: str) -> Path:
     """Write a rendered page atomically with plotly.js inlined in its slot. The library is copied as bytes:
-    decoding, marking safe, joining and encoding its 4.8 MB again cost ~0.03 s and ~20 MB per page."""
+    decoding, marking safe, joining and encoding its 4.8 MB again cost the sweep page ~0.04 s and ~50 MB of
+    freshly touched memory (0.085 s and 15.7k page faults, now 0.047 s and 2.4k)."""
     before, slot, after = html.partition(PLOTLY_SLOT)
     with atomic_path(path) as temp, open(temp, "wb") as out:
         out.write(before.encode("utf-8"))
