@@ -1,6 +1,7 @@
 """The ``infrabt`` command line: thin wrappers over the Python API, one-line errors, rich progress."""
 
 import functools
+import gc
 import logging
 import os
 import sys
@@ -585,4 +586,10 @@ def main() -> None:  # pragma: no cover - console entry point
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    app()
+    try:
+        app()
+    finally:
+        # The command is done (its files written and closed, atomically): freezing every object tracked by
+        # the garbage collector lets the interpreter exit without collecting and freeing the module graph
+        # of pandas, pyarrow & co., ~0.1 s of every command (0.15 s to leave after the sweep imports).
+        gc.freeze()

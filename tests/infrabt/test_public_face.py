@@ -39,6 +39,23 @@ def test_version_from_the_cli_and_python_dash_m():
     assert out.returncode == 0 and out.stdout.strip() == f"infrabt {infrabt.__version__}"
 
 
+@pytest.mark.parametrize("argv", [["--version"], ["data", "import", "/no/such/folder"]])
+def test_the_command_leaves_with_its_objects_frozen_and_its_output_whole(argv):
+    """main() freezes the garbage collector's objects when the command ends, success (exit 0) or error
+    (exit 2), so the interpreter leaves without freeing the module graph; what it printed is still whole."""
+    check = (
+        "import atexit, gc, sys; from infrabt.cli import main; "
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000)); "
+        f"sys.argv = ['infrabt', *{argv!r}]; main()"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "frozen True"
+    if argv == ["--version"]:
+        assert out.returncode == 0 and out.stdout.startswith(f"infrabt {infrabt.__version__}")
+    else:
+        assert out.returncode == 2 and "/no/such/folder" in out.stderr
+
+
 @pytest.mark.parametrize("stage", range(5))
 def test_out_inside_infrabt_code_is_refused(tmp_store, stage):
     """In a wheel everything sits under infrabt/; in an editable install data/, engine/, ... are folders of
