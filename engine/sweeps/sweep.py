@@ -228,9 +228,12 @@ def run_sweep(
             results, blocks, sample, len(task.days), task.periods_per_year
         )
         del blocks, sample  # a million variants' block sums: 270 MB, not needed for writing the results
-        if overfitting is not None:
+        if overfitting is not None:  # in the file's metadata, for whoever reads it
             results.attrs["overfitting"] = overfitting.to_dict()
         write_parquet(out / RESULTS_FILE, results)
+        # in memory the numbers are result.overfitting: left in attrs, pandas deep-copies them into every
+        # frame taken from the table (~260 copies while the page is written)
+        results.attrs.clear()
 
         result = SweepResult(
             spec=spec,

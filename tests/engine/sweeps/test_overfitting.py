@@ -143,6 +143,7 @@ def test_a_sweep_leads_with_its_overfitting_numbers_everywhere(sweep_store, tmp_
     assert 0 <= numbers["pbo"] <= 1 and 1 <= numbers["effective_trials"] <= 60
     assert not any(c.startswith("_block_") for c in pd.read_parquet(tmp_path / "s" / RESULTS_FILE).columns)
     assert pd.read_parquet(tmp_path / "s" / RESULTS_FILE).attrs["overfitting"] == numbers
+    assert not sweep.results.attrs  # in memory they are sweep.overfitting, not copied into every slice
     assert json.loads((tmp_path / "s" / INFO_FILE).read_text())["overfitting"] == numbers
     page = (tmp_path / "s" / "sweep.html").read_text()
     verdict = page.index(numbers["verdict"].split(",")[0])
