@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from infrabt.data.errors import ConfigError, StrategyError
-from infrabt.engine.api import STALE_SESSIONS, choose_calendar, common_end, select, warmup
+from infrabt.engine.api import STALE_SESSIONS, choose_calendar, common_end, last_prices, select, warmup
 from infrabt.strategies import load_strategies
 
 KNOWN = load_strategies()
@@ -66,6 +66,23 @@ def test_the_default_end_is_the_last_day_every_ticker_has_a_price():
     assert common_end(prices, index[0]) == index[6]
     prices["C"] = np.r_[[1.0], [np.nan] * 9]  # ended before the start: not a reason to cut the run short
     assert common_end(prices, index[2]) == index[6]
+
+
+def test_last_prices_are_each_columns_last_valid_index_and_skip_a_column_with_none():
+    index = pd.bdate_range("2024-01-01", periods=8)
+    prices = pd.DataFrame(
+        {
+            "GAP": [1.0, np.nan, 3.0, np.nan, np.nan, 6.0, np.nan, np.nan],  # a hole, then its last price
+            "NONE": np.nan,
+            "FULL": 1.0,
+            "FIRST": [1.0, *[np.nan] * 7],
+        },
+        index=index,
+    )
+    expected = pd.Series({c: prices[c].last_valid_index() for c in prices}).dropna()
+    got = last_prices(prices)
+    assert list(got.index) == ["GAP", "FULL", "FIRST"] == list(expected.index)
+    assert (got == pd.to_datetime(expected)).all() and got["GAP"] == index[5]
 
 
 def test_a_series_that_ended_long_ago_is_a_delisting_not_a_reason_to_stop():
