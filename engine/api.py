@@ -125,6 +125,8 @@ not delisted: in the shared data crypto ends 13 sessions before the equities."""
 def last_prices(prices: pd.DataFrame) -> pd.Series:
     """Each ticker's last day with a price (a ticker with none is left out), in one pass over the panel
     rather than a ``last_valid_index`` per column."""
+    if prices.empty:  # no day at all (a start after the newest price): no ticker has a last price
+        return pd.Series([], index=prices.columns[:0], dtype=prices.index.dtype)
     priced = prices.notna().to_numpy()
     last_row = len(prices) - 1 - priced[::-1].argmax(axis=0)
     has = priced.any(axis=0)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infrabt.data.errors import ConfigError, StrategyError
+from infrabt.data.errors import ConfigError, DataError, StrategyError
 from infrabt.engine.api import STALE_SESSIONS, choose_calendar, common_end, last_prices, select, warmup
 from infrabt.strategies import load_strategies
 
@@ -83,6 +83,10 @@ def test_last_prices_are_each_columns_last_valid_index_and_skip_a_column_with_no
     got = last_prices(prices)
     assert list(got.index) == ["GAP", "FULL", "FIRST"] == list(expected.index)
     assert (got == pd.to_datetime(expected)).all() and got["GAP"] == index[5]
+    no_days = prices.iloc[:0]  # a start after the newest price: the error names it, not numpy
+    assert last_prices(no_days).empty
+    with pytest.raises(DataError, match="pick an earlier --start"):
+        common_end(no_days, index[-1] + pd.Timedelta(days=30))
 
 
 def test_a_series_that_ended_long_ago_is_a_delisting_not_a_reason_to_stop():
