@@ -238,19 +238,46 @@ def blank_months_outside_data(figure, returns: pd.Series, benchmark: pd.Series) 
             text.set_text("")
 
 
-def start_beta_when_window_is_full(figure, returns: pd.Series, benchmark: pd.Series) -> None:
-    """quantstats fills the rolling beta's first (not yet full) window with 0: draw nothing there instead."""
-    line = figure.axes[0].get_lines()[0]
+def fix_rolling_beta(figure, returns: pd.Series, benchmark: pd.Series) -> None:
+    """quantstats fills the 6-month beta's first (not yet full) window with 0: draw nothing there, and draw
+    the mean line at the mean of the beta drawn (with the zeros it sat ~6% low: 0.94 for SPY against itself).
+    Its ticks started at the series' minimum (-2.05, -1.55, ...): matplotlib's round ones instead."""
+    from matplotlib.ticker import AutoLocator
+
+    ax = figure.axes[0]
+    line = ax.get_lines()[0]
     beta = np.asarray(line.get_ydata(), dtype=float)
     leading = np.argmax(beta != 0) if (beta != 0).any() else len(beta)
-    line.set_ydata(np.where(np.arange(len(beta)) < leading, np.nan, beta))
+    drawn = np.where(np.arange(len(beta)) < leading, np.nan, beta)
+    line.set_ydata(drawn)
+    level = [ln for ln in ax.get_lines()[1:] if list(ln.get_xdata()) == [0, 1]]  # axhline: axes x, data y
+    mean_line = next((ln for ln in level if np.isclose(ln.get_ydata()[0], beta.mean())), None)
+    if mean_line is None:
+        raise ValueError(f"rolling beta chart: no mean line at {beta.mean():.6f} among {len(level)} lines")
+    mean = np.nanmean(drawn) if leading < len(beta) else 0.0
+    mean_line.set_ydata([mean, mean])
+    ax.yaxis.set_major_locator(AutoLocator())
+
+
+def round_percent_ticks(figure, returns: pd.Series, benchmark: pd.Series) -> None:
+    """The histogram's tick labels: quantstats truncates (``int(x * 100)``), so 0.0999... read "9%" under
+    the 10% tick, and -0.0499... "-4%"; rounded to a tenth of a percent instead."""
+    from matplotlib.ticker import FuncFormatter
+
+    figure.axes[0].xaxis.set_major_formatter(FuncFormatter(percent_label))
+
+
+def percent_label(value: float, _position=None) -> str:
+    """0.0999999 -> "10%", 0.025 -> "2.5%", -1e-17 -> "0%" (never "-0%")."""
+    return f"{round(value * 100, 1) + 0.0:,g}%"
 
 
 FIGURE_FIXES: dict[str, Callable] = {
     "EOY Returns": fix_yearly_labels,
     "Monthly Returns (%)": blank_months_outside_data,
     "Monthly Active Returns (%)": blank_months_outside_data,
-    "Rolling Beta to Benchmark": start_beta_when_window_is_full,
+    "Rolling Beta to Benchmark": fix_rolling_beta,
+    "Distribution of Monthly Returns": round_percent_ticks,
 }
 """Chart title (as quantstats 0.0.86 draws it) -> the fix for that chart."""
 

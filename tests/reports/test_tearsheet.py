@@ -14,6 +14,7 @@ from infrabt.reports.manifest import MANIFEST, recorded_files
 from infrabt.reports.tearsheet import (
     corrected_charts,
     finish_tearsheets,
+    percent_label,
     start_tearsheets,
     stored_fingerprint,
     write_tearsheet,
@@ -86,6 +87,55 @@ def test_rolling_beta_starts_when_its_window_is_full():
     assert np.isnan(beta[:125]).all()  # drawn as 0 by quantstats
     expected = strategy.iloc[:126].cov(benchmark.iloc[:126]) / benchmark.iloc[:126].var()
     assert beta[125] == pytest.approx(expected, rel=1e-6)
+
+
+def test_rolling_beta_mean_line_is_the_mean_of_the_beta_drawn_and_its_ticks_are_round():
+    """quantstats drew the mean line from the beta with its first window filled with 0 (SPY against itself:
+    0.94, not 1.0) and put ticks at its minimum + k/2 (-2.05, -1.55, ...)."""
+    import quantstats as qs
+
+    noise, benchmark = returns_pair(end="2021-12-31")
+    strategy = (1.5 * benchmark + 0.5 * noise).rename("rails")  # a beta well away from 0 and 1
+    with corrected_charts(strategy, benchmark):
+        figure = qs.plots.rolling_beta(
+            strategy, benchmark, window1=126, window2=252, show=False, savefig=io.BytesIO()
+        )
+    ax = figure.axes[0]
+    # NaN until the window is full
+    rolling = strategy.rolling(126).cov(benchmark) / benchmark.rolling(126).var()
+    levels = [line.get_ydata()[0] for line in ax.get_lines() if len(line.get_xdata()) == 2]
+    assert levels[0] == pytest.approx(rolling.mean(), rel=1e-9) and levels[1] == 0
+    ticks = ax.get_yticks()
+    step = ticks[1] - ticks[0]
+    assert np.allclose(ticks / step, np.round(ticks / step))  # multiples of the step, so 0 is one of them
+
+
+def test_monthly_return_histogram_labels_each_tick_with_its_value():
+    """quantstats truncated the labels: 0.0999... read "9%" under the 10% tick."""
+    import quantstats as qs
+
+    strategy, benchmark = returns_pair()
+    with corrected_charts(strategy, benchmark):
+        figure = qs.plots.histogram(strategy, benchmark, resample="ME", show=False, savefig=io.BytesIO())
+    ax = figure.axes[0]
+    figure.canvas.draw()
+    labels = [float(t.get_text().rstrip("%").replace(",", "")) / 100 for t in ax.get_xticklabels()]
+    assert len(labels) >= 3
+    assert labels == pytest.approx(list(ax.get_xticks()), abs=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (0.09999999999999998, "10%"),
+        (-0.04999999999999999, "-5%"),
+        (0.025, "2.5%"),
+        (-1e-17, "0%"),
+        (12.5, "1,250%"),
+    ],
+)
+def test_percent_label_rounds_instead_of_truncating(value, label):
+    assert percent_label(value) == label
 
 
 def test_treynor_row_is_relabelled_as_a_ratio_of_total_return(sheet):
