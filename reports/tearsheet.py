@@ -132,6 +132,10 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
                 title=_title(returns, benchmark),
                 strategy_title=html.escape(strategy_name),
                 benchmark_title=html.escape(benchmark_name),
+                # quantstats' default drops the days before both series first move: a sweep's benchmark
+                # (SPY's price change, 0 on the first day) cut the variant's first day and its opening
+                # costs, so the sheet disagreed with the sweep's table; the series come aligned already
+                match_dates=False,
             )
         text = temp.read_text(encoding="utf-8")
         for pattern, replacement in _FIXES:

@@ -575,7 +575,9 @@ def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
 def tearsheet_inputs(
     result: SweepResult, task: SweepTask, variants: pd.DataFrame, count: int, offline: bool | None
 ):
-    """Daily returns of the top ``count`` variants (re-simulated: the sweep kept only metrics) and SPY's.
+    """Daily returns of the top ``count`` variants (re-simulated: the sweep kept only metrics) and the
+    benchmark's: BTC-USD on the crypto calendar, else SPY (as a run compares with pure_btc or spy; SPY on
+    the crypto calendar is flat every weekend).
 
     The parameters come from the in-memory ``variants`` table, not from the results: those hold a dict
     parameter (sixty_forty ``weights``) as JSON text, which ``with_params`` would refuse.
@@ -593,14 +595,15 @@ def tearsheet_inputs(
         returns, _ = simulate_chunk(task, params.loc[[variant]], cost)
         frames.append(pd.Series(returns[:, 0], index=task.days, name=variant))
     top_returns = pd.concat(frames, axis=1)
+    ticker = "BTC-USD" if result.calendar == "crypto" else "SPY"
     try:
-        spy = load_prices(
-            ["SPY"], start=task.days[0], end=task.days[-1], calendar=result.calendar, offline=offline
+        closes = load_prices(
+            [ticker], start=task.days[0], end=task.days[-1], calendar=result.calendar, offline=offline
         )
-        benchmark = spy["SPY"].reindex(task.days).pct_change(fill_method=None).fillna(0.0).rename("SPY")
+        benchmark = closes[ticker].reindex(task.days).pct_change(fill_method=None).fillna(0.0).rename(ticker)
     except DataError as exc:
         warnings.warn(
-            f"no SPY prices for the tear sheets' benchmark ({exc}); comparing with cash", stacklevel=2
+            f"no {ticker} prices for the tear sheets' benchmark ({exc}); comparing with cash", stacklevel=2
         )
         benchmark = pd.Series(0.0, index=task.days, name="cash")
     return top_returns, benchmark

@@ -147,6 +147,19 @@ def test_treynor_row_is_relabelled_as_a_ratio_of_total_return(sheet):
     assert float(row.group(1)) == pytest.approx(((1 + strategy).prod() - 1) / beta, rel=0.01)
 
 
+def test_a_sheet_keeps_every_day_even_when_the_benchmark_starts_flat(tmp_path):
+    """quantstats' match_dates cut the days before both series moved: a sweep's benchmark is 0 on its first
+    day, and the variant's first day (its opening costs) vanished from its sheet (CAGR 49.68% vs 49.62%)."""
+    strategy, benchmark = returns_pair(end="2019-06-28")
+    strategy.iloc[0], benchmark.iloc[0] = -0.05, 0.0  # a costly first day beside a flat benchmark
+    page = write_tearsheet(strategy, benchmark, 252, tmp_path / "rails.html").read_text(encoding="utf-8")
+    first, last = strategy.index[0].strftime("%e %b, %Y"), strategy.index[-1].strftime("%e %b, %Y")
+    assert f"{first} - {last}" in page
+    total = (1 + strategy).prod() - 1
+    row = re.search(r"<td>Cumulative Return</td><td>[^<]*</td><td>(-?[\d,.]+)%</td>", page)
+    assert row and float(row.group(1).replace(",", "")) == pytest.approx(total * 100, abs=0.006)
+
+
 def test_a_changed_return_redraws_exactly_that_tear_sheet(tmp_path):
     strategy, benchmark = returns_pair(start="2023-01-02")
     returns = pd.DataFrame({"a": strategy, "b": strategy * 0.5, "c": strategy * 0.25})

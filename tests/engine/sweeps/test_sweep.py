@@ -422,3 +422,16 @@ def test_finished_chunks_are_not_kept_by_the_executor():
         handed.append((chunk, result))
         assert len(futures) == 3 - len(handed)
     assert sorted(handed) == [(0, 0), (1, 1), (2, 2)]
+
+
+@pytest.mark.parametrize(("strategy", "ticker"), [("btc_trend", "BTC-USD"), ("sixty_forty", "SPY")])
+def test_tear_sheets_compare_with_the_benchmark_of_the_strategys_calendar(
+    sweep_store, tmp_path, strategy, ticker
+):
+    """As a run compares with pure_btc on the crypto calendar: SPY there was flat every weekend."""
+    spec = {"name": "b", "strategy": strategy, "start": "2019-06-03", "grid": {"btc_share": [0.0, 0.1]}}
+    sweep = run_sweep(spec, tmp_path / "out", workers=1, tearsheets=1, offline=True)
+    benchmark = sweep.benchmark_returns
+    closes = sweep_store.read(ticker)["Adj Close"].reindex(benchmark.index)
+    assert benchmark.name == ticker
+    assert benchmark.iloc[1:].to_numpy() == pytest.approx(closes.pct_change().iloc[1:].to_numpy(), rel=1e-12)
