@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from infrabt.data.calendar import parse_date, periods_per_year
-from infrabt.data.errors import ConfigError, InfrabtError
+from infrabt.data.errors import ConfigError, DataNotice, InfrabtError
 from infrabt.data.files import prepare_dir, write_parquet, write_text
 from infrabt.data.locks import folder_lock
 from infrabt.data.software import versions_text
@@ -348,7 +348,7 @@ def load_panel(spec: SweepSpec, checked: list, offline: bool | None):
     ticker a variant adds (BTC-USD for btc_share > 0) and the longest lookback are both covered.
     """
     from infrabt.data.prices import load_prices
-    from infrabt.engine.api import common_end, warmup
+    from infrabt.engine.api import end_notes, run_end, warmup
     from infrabt.engine.backtest import backtest_days
 
     base = checked[0]
@@ -356,7 +356,11 @@ def load_panel(spec: SweepSpec, checked: list, offline: bool | None):
     load_from = start - warmup(checked) if start is not None else None
     tickers = list(dict.fromkeys(t for strategy in checked for t in strategy.tickers))
     prices = load_prices(tickers, start=load_from, end=spec.end, calendar=base.calendar, offline=offline)
-    end = spec.end or common_end(prices, start if start is not None else prices.index[0])
+    requested = pd.Timestamp(spec.end) if spec.end else None
+    first = start if start is not None else prices.index[0]
+    end = run_end(prices, first, requested)
+    for note in end_notes(prices, first, end, requested):
+        warnings.warn(f"sweep {spec.name!r}: {note}", DataNotice, stacklevel=2)
     days = backtest_days(prices, start, end)
     return prices.loc[: days[-1]], days, base.calendar
 

@@ -125,19 +125,45 @@ def test_notes_name_the_stale_series_that_set_the_end():
     start = prices.index[50]
     end = common_end(prices, start)
     assert end == prices.index[-6]
-    (note,) = end_notes(prices, start, end, explicit=False)
+    (note,) = end_notes(prices, start, end)
     assert f"the run ends {end.date()}, the last day BTC-USD has prices" in note
     assert str(prices.index[-1].date()) in note
-    assert end_notes(prices, start, prices.index[-1], explicit=False) == []  # nothing cut short
+    assert end_notes(prices, start, prices.index[-1]) == []  # nothing cut short
 
 
 def test_an_explicit_end_past_a_last_price_is_named():
     from infrabt.engine.api import end_notes
 
     prices = stale_prices()
-    notes = end_notes(prices, prices.index[50], prices.index[-1], explicit=True)
+    last, start = prices.index[-1], prices.index[50]
+    notes = end_notes(prices, start, last, requested=last)
     assert len(notes) == 1 and "after the last price of BTC-USD" in notes[0]  # OLD ended before the start
-    assert end_notes(prices, prices.index[50], prices.index[-6], explicit=True) == []
+    assert end_notes(prices, start, prices.index[-6], requested=prices.index[-6]) == []
+
+
+def test_an_end_after_the_newest_price_ends_the_run_there_and_says_so():
+    """The days after the newest price were flat cash in every strategy: a CAGR understated, silently."""
+    from infrabt.engine.api import end_notes, run_end
+
+    prices = stale_prices()
+    later = pd.Timestamp("2030-01-01")
+    padded = prices.reindex(pd.bdate_range(prices.index[0], later))  # what load_prices gives for --end 2030
+    start, default = prices.index[50], common_end(prices, prices.index[50])
+    assert run_end(padded, start, later) == run_end(padded, start, None) == default
+    assert run_end(padded, start, prices.index[-1]) == prices.index[-1]  # within the data: kept
+    cut, stale = end_notes(padded, start, default, requested=later)
+    assert f"--end 2030-01-01 is after the newest price ({prices.index[-1].date()}): the run ends" in cut
+    assert stale == end_notes(padded, start, default)[0]  # and which stale series set the end, as without
+
+
+def test_a_run_to_an_end_after_the_data_scores_only_the_priced_days(tmp_store, make_prices):
+    import infrabt
+
+    tmp_store.write("SPY", make_prices(100 * 1.001 ** np.arange(300), start="2024-01-01"), source="t")
+    to_data = infrabt.run(["spy"], start="2024-01-01", offline=True)
+    to_2030 = infrabt.run(["spy"], start="2024-01-01", end="2030-01-01", offline=True)
+    pd.testing.assert_frame_equal(to_2030.returns, to_data.returns)
+    assert any("is after the newest price" in note for note in to_2030.notes)
 
 
 def test_a_result_shows_its_metrics_plot_and_summary():

@@ -179,10 +179,10 @@ def test_a_crypto_only_run_is_benchmarked_against_the_coin(with_btc, tmp_path):
 
 def test_an_end_past_a_last_price_warns_and_is_recorded(with_btc, tmp_path):
     out = tmp_path / "out"
-    args = ("pure_btc", "qqq", "--offline", "--start", "2023-06-01", "--end", "2024-03-15", "--no-tearsheets")
+    args = ("pure_btc", "qqq", "--offline", "--start", "2023-06-01", "--end", "2024-02-23", "--no-tearsheets")
     result = runner.invoke(app, ["run", *args, "--out", str(out)], env={"COLUMNS": "60"})
     assert result.exit_code == 0, result.output
-    assert "--end 2024-03-15 is after the last price of BTC-USD (2024-01-31)" in result.output
+    assert "--end 2024-02-23 is after the last price of BTC-USD (2024-01-31)" in result.output
     notes = json.loads((out / "run.json").read_text())["notes"]
     assert len(notes) == 1 and "BTC-USD (2024-01-31)" in notes[0]
 

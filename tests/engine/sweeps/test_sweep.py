@@ -435,3 +435,13 @@ def test_tear_sheets_compare_with_the_benchmark_of_the_strategys_calendar(
     closes = sweep_store.read(ticker)["Adj Close"].reindex(benchmark.index)
     assert benchmark.name == ticker
     assert benchmark.iloc[1:].to_numpy() == pytest.approx(closes.pct_change().iloc[1:].to_numpy(), rel=1e-12)
+
+
+def test_a_spec_ending_after_the_data_scores_only_the_priced_days(sweep_store, tmp_path):
+    """end = 2030 padded the sweep with days of zero return: every CAGR and Sharpe understated."""
+    spec = {"name": "e", "strategy": "sixty_forty", "start": "2019-06-03", "grid": {"btc_share": [0.0, 0.1]}}
+    to_data = run_sweep(spec, tmp_path / "a", workers=1, offline=True)
+    with pytest.warns(UserWarning, match="end 2030-01-01 is after the newest price"):
+        to_2030 = run_sweep({**spec, "end": "2030-01-01"}, tmp_path / "b", workers=1, offline=True)
+    assert to_2030.end == to_data.end
+    pd.testing.assert_frame_equal(to_2030.results, to_data.results)
