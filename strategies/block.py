@@ -31,6 +31,13 @@ class Block:
             value = getattr(self, name)
             if name == "lookback" and isinstance(value, str):
                 value = span_days(value)  # a bad duration raises here, named
+            elif name == "lookback" and isinstance(value, float):  # sessions: 20.0 is 20, 10.5 is none
+                if not value.is_integer():
+                    raise StrategyError(
+                        f"{type(self).__name__}: lookback={value!r} is not a whole number of sessions; use "
+                        'one (e.g. 20), or a duration in days (e.g. "30D")'
+                    )
+                object.__setattr__(self, name, int(value))
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 block = type(self).__name__
                 bounds = f"[{low:g}, {high:g}]"

@@ -68,6 +68,14 @@ def test_a_lookback_that_is_not_a_whole_number_of_days_is_refused_by_name(bad):
         TrendFilter(lookback=bad)
 
 
+def test_a_fractional_session_count_is_refused_by_name_and_a_whole_float_is_a_count():
+    """lookback = 10.5 reached a sweep's workers and failed there (pandas: min_periods must be an integer)."""
+    with pytest.raises(StrategyError, match=r"TrendFilter: lookback=10.5 is not a whole number of sessions"):
+        TrendFilter(lookback=10.5)
+    whole = InverseVolatility(lookback=20.0)
+    assert whole.lookback == 20 and isinstance(whole.lookback, int)
+
+
 def test_warmup_covers_a_duration_in_calendar_days_and_a_count_in_sessions():
     def strategy(lookback):
         return Strategy(id="t", thesis="t", weighting=InverseVolatility(lookback=lookback), assets=("SPY",))
