@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from infrabt.data.errors import StrategyError
+from infrabt.data.errors import ConfigError, StrategyError
 from infrabt.strategies.base import Strategy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,6 +43,9 @@ def _import(path: Path, name: str):
         finally:
             sys.path.remove(str(path.parent))
         return module
+    except ConfigError:  # a universe file's mistake (it names the file), met while the module was read
+        sys.modules.pop(name, None)
+        raise
     except Exception as exc:
         sys.modules.pop(name, None)
         raise StrategyError(f"strategy module {path} is broken: {type(exc).__name__}: {exc}") from exc

@@ -1,6 +1,7 @@
 """`infrabt strategies` and `infrabt run`: output files, and one-line errors on bad input (exit 2)."""
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -293,3 +294,18 @@ def test_value_options_name_what_they_take_in_help(command, named):
         assert f" {metavar} " in line, line
     options = "\n".join(line for line in rows if "--" in line)
     assert "<str>" not in options and "<int>" not in options and "<float>" not in options
+
+
+def test_a_universe_file_mistake_is_not_blamed_on_a_shipped_strategy(tmp_path):
+    """Every universe mistake read "strategy module .../btc_corr_switch.py is broken: ConfigError: ..."."""
+    import subprocess
+    import sys
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[tickers.CRWV]\ngruop = "neoclouds"\n')
+    argv = [sys.executable, "-m", "infrabt", "--universe", str(mine), "strategies"]
+    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    error = done.stdout + done.stderr
+    assert "mine.toml" in error and "gruop" in error
+    assert "strategy module" not in error and "Traceback" not in error

@@ -109,3 +109,18 @@ def test_a_user_strategy_in_its_own_folder_runs_on_tickers_imported_from_csv(
     assert result.exit_code == 0, result.output
     returns = (Path("infrabt-output") / "returns.csv").read_text().splitlines()
     assert returns[0] == "Date,neocloud,spy" and len(returns) > 200
+
+
+def test_the_readmes_universe_file_example_loads(tmp_path, monkeypatch):
+    """Pasted verbatim it failed: its group named NBIS, which no universe file listed."""
+    import re
+
+    from infrabt.data.universe import groups, load_universe
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(\[tickers\.CRWV\].*?)```", readme, re.S)
+    assert example, "the README's infrabt.toml example moved: update this test"
+    (tmp_path / "infrabt.toml").write_text(example.group(1))
+    monkeypatch.setenv("INFRABT_UNIVERSE", str(tmp_path / "infrabt.toml"))
+    assert {"CRWV", "NBIS"} <= set(load_universe())
+    assert groups()["neoclouds"] == ("CRWV", "NBIS")
