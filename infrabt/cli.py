@@ -451,15 +451,12 @@ def run_backtest(
     from infrabt.data.errors import StrategyError
     from infrabt.engine.api import run, write_csvs
 
-    # a malformed crises or claims file, or an unwritable --out, fails before the backtest
-    if crises is not None:
-        from infrabt.engine.crises import load_crises
+    # a malformed crises or claims file (or a claim naming a window no file lists), or an unwritable --out,
+    # fails before the backtest
+    if crises is not None or claims is not None:
+        from infrabt.reports.claims import load_claims_and_windows
 
-        load_crises(crises)
-    if claims is not None:
-        from infrabt.reports.claims import load_claims
-
-        load_claims(claims)
+        load_claims_and_windows(claims, crises)
     claim_out(out, final="index.html")
     with (
         shown_warnings(),

@@ -12,7 +12,7 @@ import pandas as pd
 from infrabt.data.errors import ConfigError
 from infrabt.data.paths import package_file
 from infrabt.engine import bootstrap
-from infrabt.engine.crises import _to_date
+from infrabt.engine.crises import Crisis, _to_date, load_crises
 
 THESIS_FILE = package_file("thesis.toml")
 STATISTICS = {
@@ -90,6 +90,29 @@ def load_claims(path: "str | Path | None" = None) -> Thesis:
     settings = _settings(raw.get("bootstrap", {}), path)
     claims = tuple(_claim(table, path, n) for n, table in enumerate(raw.get("claim", []), start=1))
     return Thesis(settings, claims)
+
+
+def load_claims_and_windows(
+    claims_file: "str | Path | None" = None, crises_file: "str | Path | None" = None
+) -> tuple[Thesis, list[Crisis]]:
+    """The claims and the listed crisis windows (shipped, then the user's), checked together before any
+    backtest: a user's window may not reuse a shipped id, and a claim may name only listed windows (these
+    were found after the backtest, with its files already written)."""
+    thesis = load_claims(claims_file)
+    listed = load_crises()
+    if crises_file:
+        listed += load_crises(crises_file, taken=[c.id for c in listed])
+    ids = [c.id for c in listed]
+    for claim in thesis.claims:
+        for n, test in enumerate(claim.tests, start=1):
+            unknown = [w for w in test.windows if w not in ids]
+            if unknown:
+                raise ConfigError(
+                    f"{claims_file or THESIS_FILE}: claim {claim.id!r}, test {n} ({test.statistic}) names "
+                    f"crisis window(s) {', '.join(unknown)}, which no crises file lists; use one of "
+                    f"{', '.join(ids)}, or add it with --crises FILE"
+                )
+    return thesis, listed
 
 
 def _settings(table: dict, path: Path) -> Settings:

@@ -17,10 +17,10 @@ from infrabt.data.locks import folder_lock
 from infrabt.data.paths import CRISES_FILE
 from infrabt.data.software import installed_versions
 from infrabt.engine.api import write_csvs
-from infrabt.engine.crises import Crisis, check_unique, crisis_table, load_crises, worst_drawdowns
+from infrabt.engine.crises import Crisis, check_unique, crisis_table, worst_drawdowns
 from infrabt.engine.result import BacktestResult
 from infrabt.reports import charts, dashboard, evidence
-from infrabt.reports.claims import THESIS_FILE, load_claims
+from infrabt.reports.claims import THESIS_FILE, load_claims_and_windows
 from infrabt.reports.colors import colors_for
 from infrabt.reports.manifest import replace_manifest
 from infrabt.reports.tearsheet import finish_tearsheets, start_tearsheets, tearsheet_filename
@@ -52,10 +52,7 @@ def write_report(
     """
     benchmark = benchmark or result.benchmark
     result.check_benchmark(benchmark)
-    claims = load_claims(claims_file)
-    listed = load_crises()
-    if crises_file:
-        listed += load_crises(crises_file, taken=[c.id for c in listed])
+    claims, listed = load_claims_and_windows(claims_file, crises_file)
     windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark)
     check_unique(windows, crises_file or CRISES_FILE)
     out = files.prepare_dir(out_dir)

@@ -148,6 +148,29 @@ def test_a_malformed_claims_file_fails_before_the_backtest(cached, tmp_path):
     assert "ran " not in result.output and not out.exists()
 
 
+def test_a_claim_naming_an_unlisted_window_fails_before_the_backtest(cached, tmp_path):
+    """It failed after the backtest, its files written, naming neither file nor claim; without a strategy the
+    claim needed, never."""
+    claims = tmp_path / "my_thesis.toml"
+    claims.write_text(
+        '[[claim]]\nid = "7"\ntitle = "t"\n[[claim.test]]\nstatistic = "crisis_return_gap"\n'
+        'asset = "QQQ"\nversus = "SPY"\nbelow = 0\nwindows = ["covid", "rate-hikes-202"]\n'
+    )
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--claims", str(claims), "--out", str(out))
+    assert_one_line_error(result, "my_thesis.toml", "claim '7', test 1", "rate-hikes-202", "--crises")
+    assert "ran " not in result.output and not out.exists()
+
+
+def test_a_crises_file_reusing_a_shipped_id_fails_before_the_backtest(cached, tmp_path):
+    crises = tmp_path / "mine.toml"
+    crises.write_text('[[crisis]]\nid = "covid"\nname = "again"\nstart = 2020-02-19\nend = 2020-03-23\n')
+    out = tmp_path / "out"
+    result = run("qqq", "--offline", "--crises", str(crises), "--out", str(out))
+    assert result.exit_code == 2 and "covid" in result.output, result.output
+    assert "ran " not in result.output and not out.exists()
+
+
 def test_a_claims_file_of_your_own_is_the_one_tested(cached, tmp_path):
     claims = tmp_path / "my_thesis.toml"
     claims.write_text(
