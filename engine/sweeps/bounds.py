@@ -52,10 +52,18 @@ def check_fits(spec, max_memory: int) -> None:
     needed = variant_table_bytes(spec.n_variants, columns, spec.random is not None)
     if needed > max_memory:
         raise ConfigError(
-            f"sweep {spec.name!r}: {spec.n_variants:,} variants need ~{needed / 2**30:.1f} GB for their "
-            f"parameter and result tables, more than --max-memory {max_memory / 2**30:.1f} GB; fewer "
+            f"sweep {spec.name!r}: {spec.n_variants:,} variants need ~{size_text(needed)} for their "
+            f"parameter and result tables, more than --max-memory {size_text(max_memory)}; fewer "
             f"variants, or raise --max-memory"
         )
+
+
+def size_text(count: int) -> str:
+    """Bytes in the unit that shows them: 1024 -> "1 KB" (not "0.0 GB"), 3.5 * 2**30 -> "3.5 GB"."""
+    for unit, size in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if count >= size:
+            return f"{count / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count} bytes"
 
 
 def local_workers(requested: "int | None") -> int:

@@ -25,6 +25,7 @@ import json
 import math
 import tomllib
 from dataclasses import asdict, dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +147,19 @@ def load_spec(path: "str | Path") -> SweepSpec:
     return spec_from_dict(raw, default_name=path.stem, where=str(path))
 
 
+def check_keys(table: dict, allowed: set[str], where: str) -> None:
+    """Every unknown key at once, each with the allowed key it is closest to (``strat`` -> ``strategy``)."""
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        closest = {key: get_close_matches(key, allowed, 1) for key in unknown}
+        named = [f"{k!r} (did you mean {c[0]!r}?)" if c else repr(k) for k, c in closest.items()]
+        keys = "key" if len(unknown) == 1 else "keys"
+        raise ConfigError(f"{where}: unknown {keys} {', '.join(named)}; use {', '.join(sorted(allowed))}")
+
+
 def spec_from_dict(raw: dict[str, Any], default_name: str = "sweep", where: str = "sweep spec") -> SweepSpec:
     """The same fields as the TOML file, from Python (a dict)."""
-    unknown = sorted(set(raw) - _SPEC_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; a spec has {', '.join(sorted(_SPEC_KEYS))}")
+    check_keys(raw, _SPEC_KEYS, where)
     raw_grid = raw.get("grid") or {}
     if not isinstance(raw_grid, dict):
         raise ConfigError(
@@ -164,11 +173,7 @@ def spec_from_dict(raw: dict[str, Any], default_name: str = "sweep", where: str 
             raise ConfigError(
                 f"{where}: random must be a table, [random] with assets = [...] and count = N, not {table!r}"
             )
-        bad = sorted(set(table) - _RANDOM_KEYS)
-        if bad:
-            raise ConfigError(
-                f"{where}: unknown key {bad[0]!r} in [random]; use {', '.join(sorted(_RANDOM_KEYS))}"
-            )
+        check_keys(table, _RANDOM_KEYS, f"{where}: [random]")
         if "assets" not in table or "count" not in table:
             raise ConfigError(f"{where}: [random] needs assets = [...] and count = N")
         assets = table["assets"]

@@ -171,6 +171,10 @@ def run_sweep(
     if method not in METHODS:
         raise ConfigError(f"unknown sweep engine {method!r}; use one of {', '.join(METHODS)}")
     check_size(spec, yes)
+    if isinstance(tearsheets, bool) or not isinstance(tearsheets, int) or tearsheets < 0:
+        raise ConfigError(f"--tearsheets {tearsheets!r} must be a whole number of variants, 0 or more")
+    if strict and not scheduler:
+        raise ConfigError("--strict says what to do when --scheduler is unreachable; give --scheduler too")
     workers = local_workers(workers)
     budget = parse_memory(max_memory) or default_max_memory()
     check_fits(spec, budget)  # counted, not built: a 1e9 grid fails here

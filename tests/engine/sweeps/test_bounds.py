@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 
 from infrabt.data.errors import ConfigError
-from infrabt.engine.sweeps.bounds import MAX_RANGE_VALUES, local_workers
+from infrabt.engine.sweeps.bounds import MAX_RANGE_VALUES, local_workers, size_text
 from infrabt.engine.sweeps.spec import load_spec, spec_from_dict
 from infrabt.engine.sweeps.sweep import run_sweep
 
@@ -57,6 +57,22 @@ def test_random_count_beyond_max_memory_is_refused_before_drawing(monkeypatch, t
     spec = spec_from_dict({"name": "r", "random": {"assets": ["SPY", "QQQ", "TLT"], "count": 9_999_999}})
     with pytest.raises(ConfigError, match="9,999,999 variants need"):
         run_sweep(spec, tmp_path / "out", max_memory="512MB")
+
+
+def test_a_tiny_max_memory_is_said_in_its_own_unit(tmp_path):
+    """--max-memory 1KB read "need ~0.0 GB ... more than --max-memory 0.0 GB"."""
+    spec = spec_from_dict({"name": "r", "random": {"assets": ["SPY", "QQQ"], "count": 10}})
+    with pytest.raises(ConfigError, match=r"need ~[\d.]+ KB .* more than --max-memory 1 KB;"):
+        run_sweep(spec, tmp_path / "out", max_memory="1KB")
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1023, "1023 bytes"), (2**10, "1 KB"), (int(1.5 * 2**20), "1.5 MB"), (2**30 - 2**20, "1023 MB"),
+     (3 * 2**40, "3 TB")],
+)  # fmt: skip
+def test_size_text_picks_the_unit_that_shows_the_size(count, text):
+    assert size_text(count) == text
 
 
 @pytest.mark.parametrize("workers", [0, -1])

@@ -71,6 +71,11 @@ def test_random_weights_are_reproducible_and_on_the_simplex():
         ({"grid": {"lookback": [1]}}, "neither"),
         ({"strategy": "x", "grid": {"a": [1]}, "random": {"assets": ["SPY"], "count": 2}}, "both"),
         ({"strategy": "x", "grid": {"a": [1]}, "bogus": 1}, "unknown key 'bogus'"),
+        (  # every unknown key, each with its closest known one (only 'fess' was named)
+            {"strat": "btc_trend", "fess": 0.001, "grid": {"lookback": [20]}},
+            r"unknown keys 'fess' \(did you mean 'fees'\?\), 'strat' \(did you mean",
+        ),
+        ({"random": {"assets": ["SPY"], "count": 2, "sead": 1}}, r"\[random\]: unknown key 'sead'.*'seed'"),
         ({"random": {"assets": ["SPY"]}}, "count"),
     ],
 )

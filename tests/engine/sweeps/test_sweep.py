@@ -325,6 +325,8 @@ def test_unreachable_scheduler_falls_back_to_local_or_fails_when_strict(sweep_st
         (RANDOM, {"max_memory": "-2GB"}, "--max-memory '-2GB'"),
         (RANDOM, {"scheduler": "notaurl", "strict": True}, "cannot reach the Dask scheduler at notaurl"),
         (RANDOM, {"limit": 0}, "--limit 0"),
+        (RANDOM, {"tearsheets": -1}, "--tearsheets -1 must be a whole number"),
+        (RANDOM, {"strict": True}, "give --scheduler too"),
         (RANDOM, {"limit": -5}, "--limit -5"),
         ({"strategy": "btc_trend", "grid": "lookback"}, {}, "grid must be a table"),
         ({"strategy": "btc_trend", "fees": "ten bps", "grid": {"lookback": [50]}}, {}, "fees = 'ten bps'"),
