@@ -35,6 +35,9 @@ class Costs:
     init_cash: float = 100_000.0
 
 
+PERCENT_METRICS = ("cagr", "volatility", "max_drawdown")
+
+
 @dataclass(frozen=True)
 class BacktestResult:
     """Daily results for a set of strategies, all on one calendar.
@@ -133,14 +136,26 @@ class BacktestResult:
         table = (
             self.metrics(intervals=False)
             .style.format("{:.2f}")
-            .format("{:.1%}", subset=["cagr", "volatility", "max_drawdown"])
+            .format("{:.1%}", subset=list(PERCENT_METRICS))
             .format_index(escape="html")  # strategy ids come from users' modules
         )
-        head = (
-            f"<p><b>BacktestResult</b>: {len(self.returns.columns)} strategies, {self.start.date()} to "
-            f"{self.end.date()} ({len(self.returns)} {escape(self.calendar)} days), benchmark "
-            f"{escape(self.benchmark)}</p>"
-        )
-        notes = "".join(f"<p>note: {escape(note)}</p>" for note in self.notes)
-        failed = "".join(f"<p>failed: {escape(sid)}: {escape(err)}</p>" for sid, err in self.failures.items())
-        return head + notes + failed + table.to_html()
+        head, *lines = self._summary_lines()
+        title = escape(head.removeprefix("BacktestResult: "))
+        rest = "".join(f"<p>{escape(line)}</p>" for line in lines)
+        return f"<p><b>BacktestResult</b>: {title}</p>{rest}{table.to_html()}"
+
+    def __repr__(self) -> str:
+        """A prompt's view, as a notebook's in text (the generated repr printed every frame: ~2,750
+        characters of numbers)."""
+        table = self.metrics(intervals=False).rename_axis(None)  # no line for the index's name
+        percent = {c: "{:.1%}".format for c in PERCENT_METRICS}
+        text = table.to_string(formatters=percent, float_format="{:.2f}".format)
+        return "\n".join([*self._summary_lines(), text])
+
+    def _summary_lines(self) -> list[str]:
+        return [
+            f"BacktestResult: {len(self.returns.columns)} strategies, {self.start.date()} to "
+            f"{self.end.date()} ({len(self.returns)} {self.calendar} days), benchmark {self.benchmark}",
+            *(f"note: {note}" for note in self.notes),
+            *(f"failed: {sid}: {error}" for sid, error in self.failures.items()),
+        ]

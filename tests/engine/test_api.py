@@ -184,6 +184,11 @@ def test_a_result_shows_its_metrics_plot_and_summary():
     page = result._repr_html_()
     assert "3 strategies" in page and "benchmark spy" in page and "Sharpe".lower() in page
     assert EVIL not in page and "&lt;img" in page
+    text = repr(result)  # a plain prompt: the summary in text, not every frame of the dataclass
+    assert text.startswith("BacktestResult: 3 strategies, ") and "benchmark spy" in text
+    assert len(text.splitlines()) == 1 + 1 + len(result.returns.columns)  # heading, header row, a row each
+    cagr = expected.loc["rails", "cagr"]
+    assert f"{cagr:.1%}" in next(line for line in text.splitlines() if line.startswith("rails"))
     with pytest.raises(ConfigError, match="unknown benchmark 'qqq': not a strategy in this run"):
         result.metrics("qqq")
 
