@@ -5,7 +5,10 @@ This is the offline path: a folder of CSVs replaces the network. Only ``Date`` a
 The ticker is the file name (``BTC-USD.csv`` -> BTC-USD); any symbol may be imported (the universe is open).
 
 All files are read and checked before any is written: one bad file aborts the import, the cache stays as it
-was.
+was. Nothing cached is lost either: a file replaces its ticker's cached prices only if it covers every cached
+day (a partial CSV would silently drop years of prices), unless the user asks for it (``replace=True``,
+``--replace``). A file is never merged into the cache: two sources adjusted for dividends on different days
+would be stitched with a jump.
 """
 
 from collections.abc import Callable, Iterable
@@ -18,11 +21,28 @@ from infrabt.data.errors import DataError, UnknownTickerError
 from infrabt.data.locks import cache_lock
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import SYMBOL
-from infrabt.data.validation import COLUMNS, FIRST_DAY, MAX_GAP, check_frame, last_valid_day, long_gaps
+from infrabt.data.validation import (
+    COLUMNS,
+    FIRST_DAY,
+    MAX_GAP,
+    check_frame,
+    last_valid_day,
+    long_gaps,
+    lost_days,
+    span,
+)
 
 MAX_CSV_BYTES = 50 * 2**20
 """A daily price history since 1900 is ~5 MB of CSV: a file ten times that is not one (it once took 65 s and
 1.8 GB to refuse a 200 MB file of duplicate dates), so its size is checked before it is read."""
+HOLE_NOTE = "a hole in the prices"
+"""How the note on a stretch of over ``MAX_GAP`` without prices starts. A CSV is the user's own record and a
+long trading halt is real, so such a file is imported, not refused like Yahoo's answers, but the note is
+shown by the import itself, not only by ``infrabt data check``."""
+NOTHING_IMPORTED = "Nothing was imported: the cache is as it was"
+
+Parsed = dict[str, tuple[pd.DataFrame, list[str], Path]]
+"""ticker -> its checked prices, the notes for its metadata, and the file they came from."""
 
 
 def csv_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -102,7 +122,7 @@ def read_price_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     holes = long_gaps(frame.index)
     if holes:  # one note, however many (a monthly series has a hole every month)
         more = f" and {len(holes) - 1} more of over {MAX_GAP.days} days" if len(holes) > 1 else ""
-        notes.append(f"a hole in the prices: {holes[0]}{more}")
+        notes.append(f"{HOLE_NOTE}: {holes[0]}{more}")
     return frame, notes
 
 
@@ -111,29 +131,29 @@ def import_csv(
     store: PriceStore | None = None,
     *,
     on_file: Callable[[Path], None] | None = None,
+    replace: bool = False,
 ) -> dict[str, dict]:
     """Import CSV files and folders into ``store``; returns ``{ticker: metadata}`` of what was written.
 
-    Every file is parsed and validated first; only then are they written (market first), atomically.
+    Every file is parsed and validated first, and compared with the cache: a file that lacks cached days
+    is refused (unless ``replace``). Only then are they written (market first), atomically.
     ``on_file`` is called after each file is parsed (the CLI advances a progress bar with it).
     """
     store = store or PriceStore()
     try:
-        parsed = _parse_all(csv_files(paths), on_file)
+        parsed = read_csvs(paths, on_file)
     except DataError as exc:  # a folder with one bad file among good ones: say that none was imported
-        raise type(exc)(f"{exc}. Nothing was imported: the cache is as it was") from None
-    written = {}
+        raise type(exc)(f"{exc}. {NOTHING_IMPORTED}") from None
     with cache_lock(store.root):  # a reader sees the cache before this import or after it, never between
-        for symbol in write_order(parsed):
-            frame, notes, path = parsed[symbol]
-            written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
-    return written
+        if not replace:
+            _refuse_lost_days(parsed, store)
+        return write_csvs(parsed, store)
 
 
-def _parse_all(files: list[Path], on_file) -> dict[str, tuple[pd.DataFrame, list[str], Path]]:
-    """Read and check every file before any is written."""
-    parsed: dict[str, tuple[pd.DataFrame, list[str], Path]] = {}
-    for path in files:
+def read_csvs(paths: Iterable[str | Path], on_file: Callable[[Path], None] | None = None) -> Parsed:
+    """Read and check every file of ``paths`` (files and folders of CSVs); nothing is written."""
+    parsed: Parsed = {}
+    for path in csv_files(paths):
         symbol = symbol_of(path)
         if not SYMBOL.match(symbol):
             raise UnknownTickerError(
@@ -148,6 +168,46 @@ def _parse_all(files: list[Path], on_file) -> dict[str, tuple[pd.DataFrame, list
         if on_file:
             on_file(path)
     return parsed
+
+
+def write_csvs(parsed: Parsed, store: PriceStore) -> dict[str, dict]:
+    """Write checked CSVs into ``store``, the market first; returns ``{ticker: metadata}``."""
+    written = {}
+    with cache_lock(store.root):
+        for symbol in write_order(parsed):
+            frame, notes, path = parsed[symbol]
+            written[symbol] = store.write(symbol, frame, f"csv:{path.resolve()}", notes=notes)
+    return written
+
+
+def _refuse_lost_days(parsed: Parsed, store: PriceStore) -> None:
+    """Raise ``DataError`` naming every file that would drop cached days, with both ranges."""
+    losses = {}
+    for symbol, (frame, _, path) in parsed.items():
+        cached = _cached_days(store, symbol)
+        lost = lost_days(cached, frame.index) if cached is not None else None
+        if lost:
+            losses[symbol] = (
+                f"{path} {lost}: it holds {len(frame):,} rows ({span(frame.index)}), while the cache "
+                f"holds {len(cached):,} rows of {symbol} ({span(cached)})"
+            )
+    if losses:
+        first, *others = losses
+        also = f"; the files of {' '.join(others)} would lose cached days too" if others else ""
+        raise DataError(
+            f"{losses[first]}{also}; give a CSV that covers every cached day, or pass --replace to drop "
+            f"the days it lacks. {NOTHING_IMPORTED}"
+        )
+
+
+def _cached_days(store: PriceStore, symbol: str) -> pd.DatetimeIndex | None:
+    """The days ``store`` holds for ``symbol``; None if none is readable (an import repairs a broken file)."""
+    if not store.has(symbol):
+        return None
+    try:
+        return store.read(symbol, columns=("Adj Close",)).index
+    except DataError:
+        return None
 
 
 def _flatten_download_header(path: Path, raw: pd.DataFrame) -> pd.DataFrame:

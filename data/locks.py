@@ -17,7 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from infrabt.data.errors import ConfigError, InfrabtError
+from infrabt.data.errors import ConfigError, DataError, InfrabtError
 
 CACHE_LOCK = ".infrabt-cache.lock"
 FOLDER_LOCK = ".infrabt-run.lock"
@@ -42,6 +42,8 @@ def cache_lock(root: "str | Path") -> Iterator[None]:
     root = Path(root)
     with suppress(OSError):
         root.mkdir(parents=True, exist_ok=True)
+    if root.exists() and not root.is_dir():  # the lock file cannot go inside it: filelock's traceback
+        raise DataError(f"cannot write {root}: it is a file, not a folder; point INFRABT_DATA_DIR elsewhere")
     if not os.access(root, os.W_OK):
         yield  # a read-only cache has no writer to wait for (and a write will say it cannot write)
         return

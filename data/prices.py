@@ -75,10 +75,16 @@ def ensure_cached(symbols: Sequence[str], store: PriceStore, offline: bool) -> N
         raise _not_found(absent, store, report)
 
 
+def closest_known(symbols: Sequence[str], store: PriceStore) -> str:
+    """``; did you mean BTC-USD?`` for the first few ``symbols`` that resemble a symbol or group known to
+    the universe, the cache or the snapshot; else an empty string."""
+    known = [*load_universe(), *groups(), *store.tickers(), *snapshot_tickers()]
+    return "".join(did_you_mean(s, known) for s in symbols[:3])
+
+
 def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
     names = " ".join(absent)
-    known = [*load_universe(), *groups(), *store.tickers(), *snapshot_tickers()]
-    hints = "".join(did_you_mean(s, known) for s in absent[:3])
+    hints = closest_known(absent, store)
     if report is None:
         where = "offline mode never downloads"
     elif report.network_error:
@@ -87,7 +93,7 @@ def _not_found(absent: list[str], store: PriceStore, report) -> InfrabtError:
         where = "Yahoo returned none (" + "; ".join(report.failed.get(s, "no data") for s in absent[:3]) + ")"
     return UnknownTickerError(
         f"no cached prices for {', '.join(absent)}: not in the cache or the bundled snapshot, and {where}"
-        f"{hints} Add prices with `infrabt data update {names}` (online) or "
+        f"{hints or '.'} Add prices with `infrabt data update {names}` (online) or "
         f"`infrabt data import <CSV file or folder>` (offline)."
     )
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from infrabt.data.errors import DataError
+from infrabt.data.errors import DataError, InfrabtError
 from infrabt.data.files import atomic_path
 from infrabt.data.paths import SNAPSHOT_FILE
 from infrabt.data.store import PriceStore, write_order
@@ -100,14 +100,15 @@ def _load() -> tuple[pd.DataFrame, dict[str, dict]]:
 
 
 def build(source_dir: str | Path, out: str | Path = SNAPSHOT_FILE) -> Path:
-    """Import every CSV of ``source_dir`` through ``import_csv`` into a scratch cache, then pack the cache
-    into one compressed Parquet file at ``out`` (atomically)."""
-    from infrabt.data.csv_import import import_csv
+    """Read and check every CSV of ``source_dir`` as ``infrabt data import`` does, write them into a scratch
+    cache, then pack it into one compressed Parquet file at ``out`` (atomically)."""
+    from infrabt.data.csv_import import read_csvs, write_csvs
 
     built = datetime.now(UTC).date().isoformat()
+    parsed = read_csvs([source_dir])
     with tempfile.TemporaryDirectory() as scratch:
         store = PriceStore(scratch)
-        written = import_csv([source_dir], store)
+        written = write_csvs(parsed, store)
         frames, meta = [], {}
         for symbol in sorted(written):
             prices = store.read(symbol)[list(COLUMNS)]
@@ -121,9 +122,12 @@ def build(source_dir: str | Path, out: str | Path = SNAPSHOT_FILE) -> Path:
     provenance = {"built": built, "from": str(Path(source_dir).name), "tickers": meta}
     table = table.replace_schema_metadata({_METADATA_KEY: json.dumps(provenance).encode()})
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as temp:
-        pq.write_table(table, temp, compression="zstd", compression_level=19, use_dictionary=["Ticker"])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out) as temp:
+            pq.write_table(table, temp, compression="zstd", compression_level=19, use_dictionary=["Ticker"])
+    except OSError as exc:
+        raise DataError(f"cannot write {out} ({exc.strerror or exc}); give a writable path for OUT") from None
     return out
 
 
@@ -132,8 +136,20 @@ def _notes(info: dict) -> list[str]:
     return [w for w in info["warnings"] if not _MOVE_WARNING.match(w)]
 
 
-if __name__ == "__main__":  # python -m infrabt.data.snapshot ../shared/data/prices [OUT]
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: python -m infrabt.data.snapshot SOURCE_DIR [OUT.parquet]")
-    path = build(*sys.argv[1:])
+def main(argv: list[str]) -> int:
+    """``python -m infrabt.data.snapshot SOURCE_DIR [OUT]``: an error is one line and exit code 2, as in the
+    ``infrabt`` command."""
+    if len(argv) not in (1, 2):
+        print("usage: python -m infrabt.data.snapshot SOURCE_DIR [OUT.parquet]", file=sys.stderr)
+        return 2
+    try:
+        path = build(*argv)
+    except InfrabtError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -104,6 +104,24 @@ def long_gaps(index: pd.DatetimeIndex, since: pd.Timestamp | None = None) -> lis
     ]
 
 
+def lost_days(cached: pd.DatetimeIndex, new: pd.DatetimeIndex) -> str | None:
+    """Why prices on the ``new`` days, written over prices on the ``cached`` days, would lose cached prices
+    (``ends 2017-05-24, before the cached last day``); None if they cover every cached day."""
+    if new[0] > cached[0]:
+        return f"starts {new[0].date()}, after the cached first day"
+    if new[-1] < cached[-1]:
+        return f"ends {new[-1].date()}, before the cached last day"
+    missing = cached.difference(new)
+    if len(missing):
+        return f"lacks {len(missing):,} cached days (first {missing[0].date()})"
+    return None
+
+
+def span(index: pd.DatetimeIndex) -> str:
+    """``2017-01-03 .. 2026-07-13``: the first and last day of a price series, as messages show them."""
+    return f"{index[0].date()} .. {index[-1].date()}"
+
+
 def suspicious_moves(prices: pd.Series, market: pd.Series | None = None) -> list[str]:
     """One warning per one-day move of ``prices`` that looks like a data error rather than a market move.
 

@@ -26,14 +26,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from infrabt.data.calendar import check_range
-from infrabt.data.errors import DataError
+from infrabt.data.calendar import check_range, parse_date
+from infrabt.data.errors import CacheCorruptError, ConfigError, DataError
 from infrabt.data.locks import cache_lock
 from infrabt.data.paths import offline_by_default
+from infrabt.data.prices import closest_known
 from infrabt.data.snapshot import seed
 from infrabt.data.store import PriceStore, write_order
 from infrabt.data.universe import has_weekend_rows, load_universe, resolve, ticker
-from infrabt.data.validation import new_gap
+from infrabt.data.validation import last_valid_day, lost_days, new_gap, span
 
 DEFAULT_START = "2017-01-01"
 """First day fetched for a ticker not yet cached (the shared data starts here too)."""
@@ -73,10 +74,20 @@ class UpdateReport:
     """no network: these keep their cached prices"""
     kept: dict[str, str] = field(default_factory=dict)
     """ticker -> why Yahoo's answer was not written: it would have lost cached rows (the cache was kept)"""
+    seeded: dict[str, dict] = field(default_factory=dict)
+    """ticker -> metadata written from the price snapshot (the cache lacked it)"""
+    corrupt: dict[str, str] = field(default_factory=dict)
+    """ticker -> why its cache file cannot be read: rebuilt from scratch if it is in ``updated``"""
+    suggestions: str = ""
+    """``; did you mean BTC-USD?`` for failed tickers that look like known ones"""
     network_error: str = ""
     offline: bool = False
 
     def raise_for_failures(self) -> None:
+        broken = [s for s in self.corrupt if s not in self.updated]
+        if broken:  # the message names the file and the commands that rebuild it
+            also = f"; also corrupt: {' '.join(broken[1:])}" if len(broken) > 1 else ""
+            raise CacheCorruptError(f"{self.corrupt[broken[0]]}{also}")
         if not self.failed:
             return
         by_reason: dict[str, list[str]] = {}
@@ -84,23 +95,25 @@ class UpdateReport:
             by_reason.setdefault(why, []).append(symbol)
         reasons = "; ".join(f"{' '.join(symbols)}: {why}" for why, symbols in by_reason.items())
         symbols = " ".join(self.failed)
+        hint = self.suggestions or "."  # "; did you mean BTC-USD?" ends a sentence too
         if self.offline:
             raise DataError(
-                f"offline, and no cached prices for {symbols}: run `infrabt data update {symbols}` online "
-                f"(without --offline and INFRABT_OFFLINE), or import CSVs with `infrabt data import <folder>`"
+                f"offline, and no cached prices for {symbols} (not in the cache or the price snapshot){hint} "
+                f"Run `infrabt data update {symbols}` online (without --offline and INFRABT_OFFLINE), or "
+                f"import CSVs with `infrabt data import <folder>`"
             )
         if self.network_error:
             raise NetworkError(
-                f"no network ({self.network_error}) and no cached prices for {symbols}; connect and run "
+                f"no network ({self.network_error}) and no cached prices for {symbols}{hint} Connect and run "
                 f"`infrabt data update {symbols}`, or import CSVs with `infrabt data import <folder>`"
             )
-        if all(_is_transient(why) for why in self.failed.values()):
-            advice = "Yahoo is limiting or timing out requests: wait a few minutes and retry"
+        if all(_is_transient(why) for why in self.failed.values()):  # not the symbol's fault: no hint
+            hint, advice = ".", "Yahoo is limiting or timing out requests: wait a few minutes and retry"
         else:
             advice = "Check the symbol on finance.yahoo.com and retry"
         raise DataError(
-            f"yfinance returned no usable prices for {reasons}. {advice} `infrabt data update {symbols}`, "
-            f"or import a CSV with `infrabt data import <file>`"
+            f"yfinance returned no usable prices for {reasons}{hint} {advice} "
+            f"`infrabt data update {symbols}`, or import a CSV with `infrabt data import <file>`"
         )
 
 
@@ -117,44 +130,59 @@ def update(
     """Bring the cache up to date for ``tickers`` (default: the whole universe; group names allowed).
 
     ``start`` earlier than a ticker's cached first day refetches its whole history; ``end`` is inclusive.
-    Offline (``offline=True`` or ``INFRABT_OFFLINE=1``) nothing is downloaded: cached tickers are reported
-    unchanged and missing ones as failed. ``on_batch`` is called with each batch's tickers when it is done
+    Tickers the cache lacks are seeded from the price snapshot first. Offline (``offline=True`` or
+    ``INFRABT_OFFLINE=1``) nothing is downloaded: cached tickers are reported unchanged, corrupt ones as
+    corrupt and missing ones as failed. ``on_batch`` is called with each batch's tickers when it is done
     (progress bars).
     """
     symbols = requested(tickers)
-    if start is not None or end is not None:
-        check_range(start or DEFAULT_START, end or pd.Timestamp.today())
+    _check_dates(start, end)
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
     report = UpdateReport(offline=offline)
-    if offline:
-        for symbol in symbols:
-            if store.has(symbol):
-                report.unchanged.append(symbol)
-            else:
-                report.failed[symbol] = "not cached, and offline mode never downloads"
-        return report
-
     with cache_lock(store.root):  # the plan is made from the cache this update writes: no writer between
-        return _update(symbols, start, end, store, report, on_batch, now)
+        # a fresh cache starts from the snapshot, as ``load_prices`` does: online, only later days are fetched
+        report.seeded = {s: store.metadata(s) for s in seed(symbols, store)}
+        if offline:
+            for symbol in [s for s in symbols if s not in report.seeded]:
+                if _cached(store, symbol, report) is not None:
+                    report.unchanged.append(symbol)
+                elif symbol not in report.corrupt:
+                    report.failed[symbol] = "not cached, and offline mode never downloads"
+        else:
+            _update(symbols, start, end, store, report, on_batch, now)
+    uncached = [s for s in report.failed if not store.has(s)]
+    report.suggestions = closest_known(uncached, store) if uncached else ""
+    return report
 
 
-def _update(symbols, start, end, store: PriceStore, report: UpdateReport, on_batch, now) -> UpdateReport:
-    seed(symbols, store)  # a fresh cache starts from the bundled snapshot: only later days are fetched
-    plans = {symbol: _plan(store, symbol, start) for symbol in symbols}
+def _check_dates(start, end) -> None:
+    """``--start`` and ``--end`` parsed and in order, and ``--start`` no later than today (no prices yet)."""
+    today = last_valid_day()
+    first = parse_date(start, "--start") if start is not None else None
+    if first is not None and first > today:
+        raise ConfigError(
+            f"--start {first.date()} is in the future (today is {today.date()}): there are no prices yet; "
+            f"give a --start up to today"
+        )
+    if start is not None or end is not None:
+        check_range(start or DEFAULT_START, end or today)
+
+
+def _update(symbols, start, end, store: PriceStore, report: UpdateReport, on_batch, now) -> None:
+    plans = {symbol: _plan(store, symbol, start, report) for symbol in symbols}
     if end is not None:  # cached through ``end`` already: nothing to fetch
         done = [s for s, plan in plans.items() if plan.cached_through(pd.Timestamp(end))]
         report.unchanged.extend(done)
         plans = {s: plan for s, plan in plans.items() if s not in done}
     frames, refetched = _fetch(plans, end, store.root, report, on_batch)
     if report.network_error:
-        for symbol in [s for s in report.failed if store.has(s)]:
+        for symbol in [s for s in report.failed if store.has(s) and s not in report.corrupt]:
             del report.failed[symbol]
             report.fell_back.append(symbol)
     for symbol in write_order(frames):
         whole = symbol in refetched or plans[symbol].whole_history
         _store_update(store, symbol, plans[symbol], frames[symbol], whole, report, now)
-    return report
 
 
 def requested(tickers: Iterable[str] | None) -> tuple[str, ...]:
@@ -234,7 +262,9 @@ def _store_update(
     new = _complete_days(fetched, symbol, now)
     merged = new if whole_history else plan.merge(new)
     hole = new_gap(merged, since=new.index[0]) if len(new) else None
-    lost = lost_days(plan.cached, new) if whole_history and plan.cached is not None and len(new) else None
+    lost = None
+    if whole_history and plan.cached is not None and len(new):
+        lost = lost_days(plan.cached.index, new.index)
     if not whole_history and plan.cached is not None and len(merged) == len(plan.cached):
         report.unchanged.append(symbol)
     elif merged.empty:
@@ -242,7 +272,10 @@ def _store_update(
     elif hole:
         report.failed[symbol] = f"Yahoo's answer has a hole: {hole}; nothing written, retry later"
     elif lost:
-        report.kept[symbol] = lost
+        cached = plan.cached.index
+        report.kept[symbol] = (
+            f"Yahoo's full refetch {lost}; kept the {len(cached):,} cached rows ({span(cached)})"
+        )
     else:
         try:
             report.updated[symbol] = store.write(symbol, merged, "yfinance")
@@ -250,30 +283,25 @@ def _store_update(
             report.failed[symbol] = f"Yahoo's prices failed validation ({exc})"
 
 
-def _plan(store: PriceStore, symbol: str, start) -> _Plan:
-    requested = pd.Timestamp(start or DEFAULT_START).normalize()
+def _cached(store: PriceStore, symbol: str, report: UpdateReport) -> pd.DataFrame | None:
+    """The cached prices of ``symbol``; None if it is not cached, or corrupt (then noted in ``report``)."""
+    if not store.has(symbol):
+        return None
     try:
-        cached = store.read(symbol) if store.has(symbol) else None
-    except DataError:
-        cached = None  # corrupt: rebuilt from scratch
-    if cached is None:
+        return store.read(symbol)
+    except DataError as exc:
+        report.corrupt[symbol] = str(exc)
+        return None
+
+
+def _plan(store: PriceStore, symbol: str, start, report: UpdateReport) -> _Plan:
+    requested = pd.Timestamp(start or DEFAULT_START).normalize()
+    cached = _cached(store, symbol, report)
+    if cached is None:  # not cached, or corrupt: fetched (rebuilt) from scratch
         return _Plan(requested)
     if start is not None and requested < cached.index[0]:
         return _Plan(requested, cached, whole_history=True)
     return _Plan(cached.index[-1] - OVERLAP, cached)
-
-
-def lost_days(cached: pd.DataFrame, answer: pd.DataFrame) -> str | None:
-    """Why replacing ``cached`` with a refetched ``answer`` would lose prices; None if it covers them all."""
-    rows = f"kept the {len(cached):,} cached rows ({cached.index[0].date()} .. {cached.index[-1].date()})"
-    if answer.index[0] > cached.index[0]:
-        return f"Yahoo's full refetch starts {answer.index[0].date()}, after the cached first day; {rows}"
-    if answer.index[-1] < cached.index[-1]:
-        return f"Yahoo's full refetch ends {answer.index[-1].date()}, before the cached last day; {rows}"
-    missing = cached.index.difference(answer.index)
-    if len(missing):
-        return f"Yahoo's full refetch lacks {len(missing):,} cached days (first {missing[0].date()}); {rows}"
-    return None
 
 
 def _batches(plans: dict[str, _Plan]) -> list[tuple[pd.Timestamp, list[str]]]:

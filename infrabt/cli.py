@@ -196,10 +196,14 @@ def data_update(
 ) -> None:
     """Download daily prices from Yahoo Finance into the cache (only the days not cached yet).
 
+    A ticker the cache lacks is first seeded from the bundled price snapshot, also with --offline. A corrupt
+    cache file is rebuilt from Yahoo; offline, it is an error naming the file and its repair (exit 2).
+
     No network: cached prices are kept with a warning (exit 1); an uncached ticker is an error (exit 2).
 
     Example: infrabt data update SPY BTC-USD miners --start 2018-01-01
     """
+    from infrabt.data.store import PriceStore
     from infrabt.data.yahoo import requested, update
 
     with _progress() as progress:
@@ -209,8 +213,12 @@ def data_update(
             progress.update(task, advance=len(batch), description=f"downloaded {batch[-1]}")
 
         report = update(tickers, start, end, offline=offline or None, on_batch=advance)
+    for symbol, meta in report.seeded.items():
+        if symbol not in report.updated:
+            _say_written(symbol, meta, "from the price snapshot")
     for symbol, meta in report.updated.items():
-        console.print(f"{symbol}: {meta['first']} .. {meta['last']} ({meta['rows']} rows)", highlight=False)
+        repaired = f", replacing its corrupt cache file {PriceStore().path(symbol)}"
+        _say_written(symbol, meta, f"from Yahoo{repaired if symbol in report.corrupt else ''}")
     if report.unchanged:
         state = "offline, nothing downloaded; cached" if report.offline else "up to date"
         console.print(f"{state}: {' '.join(report.unchanged)}", highlight=False)
@@ -227,6 +235,11 @@ def data_update(
         raise typer.Exit(code=1)
 
 
+def _say_written(symbol: str, meta: dict, source: str) -> None:
+    line = f"{symbol}: {meta['first']} .. {meta['last']} ({meta['rows']} rows) {source}"
+    console.print(escape(line), highlight=False, soft_wrap=True)
+
+
 def _warn(message: str) -> None:
     console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
@@ -235,23 +248,39 @@ def _warn(message: str) -> None:
 @friendly_errors
 def data_import(
     paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of <TICKER>.csv files.")],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace cached prices even with a file that lacks cached days."),
+    ] = False,
 ) -> None:
     """Import yfinance-style CSVs (Date,Open,High,Low,Close,Adj Close,Volume) into the cache, for offline use.
 
-    Only Date and Adj Close (or Close) are required; each file replaces its ticker's cached prices.
+    Only Date and Adj Close (or Close) are required. Each file replaces its ticker's cached prices, if it
+    covers every cached day (never merged); a file that lacks cached days (starts later, ends earlier or
+    skips one) is refused naming both ranges, unless --replace. A gap of over 10 days in a file is imported
+    (a long halt is real) with a warning naming it.
 
     All files are checked before any is written: one bad file and the cache stays as it was.
 
     Example: infrabt data import ../shared/data/prices
     """
-    from infrabt.data.csv_import import csv_files, import_csv
+    from infrabt.data.csv_import import HOLE_NOTE, csv_files, import_csv
 
     files = csv_files(paths)
     with _progress() as progress:
         task = progress.add_task("checking CSVs", total=len(files))
-        written = import_csv(files, on_file=lambda path: progress.advance(task))
-    flagged = [s for s, meta in written.items() if meta["warnings"]]
+        written = import_csv(files, on_file=lambda path: progress.advance(task), replace=replace)
     console.print(f"imported {len(written)} tickers: {' '.join(sorted(written))}", highlight=False)
+    flagged = []
+    for symbol, meta in written.items():
+        holes = [w for w in meta["warnings"] if w.startswith(HOLE_NOTE)]
+        for hole in holes:  # a backtest would fill it flat: say so here, not only in `infrabt data check`
+            _warn(
+                f"{symbol}: {hole}; a backtest holds the last price flat across it (if it traded then, "
+                f"import a CSV with those days)"
+            )
+        if len(meta["warnings"]) > len(holes):
+            flagged.append(symbol)
     if flagged:
         console.print(f"warnings for {' '.join(flagged)}: see `infrabt data check`", highlight=False)
 

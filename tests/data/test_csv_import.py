@@ -2,6 +2,7 @@
 
 import warnings
 
+import pandas as pd
 import pytest
 
 from infrabt.data.csv_import import import_csv, read_price_csv
@@ -212,3 +213,66 @@ def test_a_partly_bad_folder_says_nothing_was_imported(tmp_store, tmp_path):
     with pytest.raises(DataError, match=r"NVDA.csv: .*'abc'.*\. Nothing was imported: the cache is as"):
         import_csv([tmp_path / "csv"], tmp_store)
     assert tmp_store.tickers() == []
+
+
+# --- nothing cached is lost: a file that lacks cached days is refused, unless replace=True ---
+
+
+def business_days_csv(folder, symbol, days):
+    """``symbol``.csv with a rising Adj Close on each of ``days``."""
+    body = "".join(f"{day.date()},,,,{n + 1},{n + 1},\n" for n, day in enumerate(days))
+    return write_csv(folder, f"{symbol}.csv", body)
+
+
+CACHED_DAYS = pd.bdate_range("2024-01-02", periods=30)
+PARTIAL = {
+    "ends earlier": (CACHED_DAYS[:10], "ends {last}, before the cached last day"),
+    "starts later": (CACHED_DAYS[10:], "starts {first}, after the cached first day"),
+    "skips a day": (CACHED_DAYS.delete(15), "lacks 1 cached days (first {skipped})"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARTIAL))
+def test_a_csv_lacking_cached_days_is_refused_naming_both_ranges(tmp_store, tmp_path, case):
+    import_csv([business_days_csv(tmp_path / "full", "NVDA", CACHED_DAYS)], tmp_store)
+    before = tmp_store.path("NVDA").read_bytes()
+    days, reason = PARTIAL[case]
+    folder = tmp_path / "partial"
+    business_days_csv(folder, "NVDA", days)
+    business_days_csv(folder, "AMD", CACHED_DAYS)  # a good file beside it: not written either
+    with pytest.raises(DataError) as caught:
+        import_csv([folder], tmp_store)
+    message = str(caught.value)
+    expected = reason.format(first=days[0].date(), last=days[-1].date(), skipped=CACHED_DAYS[15].date())
+    cached = f"{CACHED_DAYS[0].date()} .. {CACHED_DAYS[-1].date()}"
+    for fragment in (
+        f"NVDA.csv {expected}",
+        f"it holds {len(days)} rows ({days[0].date()} .. {days[-1].date()})",
+        f"the cache holds {len(CACHED_DAYS)} rows of NVDA ({cached})",
+        "--replace",
+        "Nothing was imported",
+    ):
+        assert fragment in message
+    assert tmp_store.path("NVDA").read_bytes() == before
+    assert tmp_store.tickers() == ["NVDA"]
+
+
+def test_replace_imports_a_csv_lacking_cached_days(tmp_store, tmp_path):
+    import_csv([business_days_csv(tmp_path / "full", "NVDA", CACHED_DAYS)], tmp_store)
+    partial = CACHED_DAYS[:10]
+    import_csv([business_days_csv(tmp_path / "partial", "NVDA", partial)], tmp_store, replace=True)
+    assert tmp_store.read("NVDA").index.equals(partial)
+
+
+def test_a_csv_covering_every_cached_day_replaces_the_cache(tmp_store, tmp_path):
+    import_csv([business_days_csv(tmp_path / "first", "NVDA", CACHED_DAYS[5:20])], tmp_store)
+    import_csv([business_days_csv(tmp_path / "wider", "NVDA", CACHED_DAYS)], tmp_store)
+    assert tmp_store.read("NVDA").index.equals(CACHED_DAYS)
+
+
+def test_a_corrupt_cache_file_is_repaired_by_any_import(tmp_store, tmp_path):
+    """Nothing readable is cached, so nothing can be lost: the import is the repair its error names."""
+    import_csv([business_days_csv(tmp_path / "full", "NVDA", CACHED_DAYS)], tmp_store)
+    tmp_store.path("NVDA").write_bytes(b"not parquet")
+    import_csv([business_days_csv(tmp_path / "partial", "NVDA", CACHED_DAYS[:10])], tmp_store)
+    assert tmp_store.read("NVDA").index.equals(CACHED_DAYS[:10])

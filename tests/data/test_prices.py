@@ -71,6 +71,14 @@ def test_a_symbol_with_no_prices_anywhere_is_refused_with_the_closest_known_ones
         load_prices(["NVDAA"], store=small_store, offline=True)
 
 
+@pytest.mark.parametrize(("symbol", "before_the_fix"), [("QZXJW", "never downloads."), ("NVDAA", "?")])
+def test_the_reason_and_the_fix_are_separate_sentences(small_store, symbol, before_the_fix):
+    """With or without a suggestion, the fix starts a sentence of its own."""
+    with pytest.raises(UnknownTickerError) as caught:
+        load_prices([symbol], store=small_store, offline=True)
+    assert f"{before_the_fix} Add prices with" in str(caught.value)
+
+
 def test_start_after_end_is_refused(small_store):
     with pytest.raises(ConfigError, match="after --end"):
         load_prices(["NVDA"], "2024-02-01", "2024-01-01", store=small_store)

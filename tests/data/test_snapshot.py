@@ -107,3 +107,23 @@ def test_seeding_into_a_cache_that_cannot_be_written_is_one_clear_error(small_sn
     with pytest.raises(DataError, match=r"cannot write .*not-a-folder.*point INFRABT_DATA_DIR elsewhere"):
         load_prices(["SPY"], store=PriceStore(blocked), offline=True)
     assert blocked.read_text() == "a file where the cache folder should be"
+
+
+def test_building_from_a_bad_csv_is_one_line_and_exit_2(tmp_path):
+    """``python -m infrabt.data.snapshot``: no traceback, and no word of a cache (none is involved)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "SPY.csv").write_text("Date,Adj Close\n2024-01-02,100\n")
+    (folder / "NVDA.csv").write_text("Date,Adj Close\n2024-01-02,abc\n")
+    out = tmp_path / "snap.parquet"
+    command = [sys.executable, "-m", "infrabt.data.snapshot", str(folder), str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "NVDA.csv" in lines[0] and "'abc', not a number" in lines[0]
+    assert "cache" not in lines[0]
+    assert not out.exists()

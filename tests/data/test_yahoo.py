@@ -235,7 +235,9 @@ def test_offline_never_calls_yfinance(monkeypatch, tmp_store, make_prices):
     report = update(["SPY", "QQQ"], store=tmp_store)  # INFRABT_OFFLINE=1 from tmp_store
     assert report.unchanged == ["SPY"]
     assert "offline" in report.failed["QQQ"]
-    with pytest.raises(DataError, match=r"offline, and no cached prices for QQQ: run `infrabt data update"):
+    with pytest.raises(
+        DataError, match=r"offline, and no cached prices for QQQ \(not in the cache .*\. Run `infrabt"
+    ):
         report.raise_for_failures()
 
 

@@ -1,6 +1,7 @@
 """``infrabt data ...``: every bad input answers with one line naming the culprit and the fix, exit code 2, no
 traceback, and the cache as it was."""
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 from yfinance.exceptions import YFTzMissingError
@@ -407,3 +408,134 @@ def test_sweep_workers_zero_or_negative_is_one_line(cached, tmp_path, workers):
     spec.write_text('name = "r"\n[random]\nassets = ["SPY", "QQQ"]\ncount = 3\n')
     args = ["sweep", str(spec), "--out", str(tmp_path / "out"), "--offline", "--workers", workers]
     assert_one_line_error(runner.invoke(app, args), f"--workers {workers} must be a whole number, at least 1")
+
+
+# --- data import: nothing cached is lost, and a hole is named in the import's own output ---
+
+
+def test_import_of_a_partial_csv_is_refused_unless_replace(tmp_store, tmp_path, csv_dir):
+    assert invoke("import", str(csv_dir)).exit_code == 0
+    before = snapshot(tmp_store)
+    cached = tmp_store.read("NVDA").index
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "NVDA.csv").write_text(f"Date,Adj Close\n{cached[0].date()},10\n")
+    result = invoke("import", str(partial))
+    assert_one_line_error(
+        result,
+        "NVDA.csv ends",
+        f"it holds 1 rows ({cached[0].date()} .. {cached[0].date()})",
+        f"the cache holds {len(cached)} rows of NVDA ({cached[0].date()} .. {cached[-1].date()})",
+        "--replace",
+    )
+    assert snapshot(tmp_store) == before
+    replaced = invoke("import", str(partial), "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert len(tmp_store.read("NVDA")) == 1
+
+
+def test_import_names_a_hole_in_its_own_output(tmp_store, tmp_path):
+    days = pd.bdate_range("2024-01-02", periods=60)
+    kept = days[(days < days[10]) | (days > days[40])]
+    path = tmp_path / "SPY.csv"
+    path.write_text("Date,Adj Close\n" + "".join(f"{day.date()},{100 + n}\n" for n, day in enumerate(kept)))
+    result = invoke("import", str(path))
+    assert result.exit_code == 0, result.output
+    hole = f"no prices from {days[9].date()} to {days[41].date()}"
+    assert f"warning: SPY: a hole in the prices: {hole}" in result.stderr
+    assert "flat" in result.stderr
+    assert "see `infrabt data check`" not in result.stderr, "the hole is shown here, nothing else to see"
+
+
+# --- data update: seeds from the snapshot, names corrupt files, suggests symbols ---
+
+
+def test_offline_update_seeds_missing_tickers_from_the_snapshot(tmp_store, monkeypatch):
+    import yfinance as yf
+
+    from infrabt.data.snapshot import snapshot_tickers
+
+    monkeypatch.delenv("INFRABT_SNAPSHOT")  # the bundled snapshot, as a user has it
+    monkeypatch.setattr(yf, "download", lambda *a, **k: pytest.fail("--offline must not download"))
+    result = invoke("update", "AGG", "--offline")
+    assert result.exit_code == 0, result.output
+    meta = tmp_store.metadata("AGG")
+    assert meta["source"].startswith("snapshot:")
+    seeded = f"AGG: {meta['first']} .. {meta['last']} ({meta['rows']} rows) from the price snapshot"
+    assert seeded in result.stderr
+    everything = invoke("update", "--offline")
+    assert everything.exit_code == 0, everything.output
+    assert tmp_store.tickers() == snapshot_tickers()
+    assert "offline, nothing downloaded; cached: AGG" in everything.stderr
+
+
+def corrupt(store, symbol):
+    """Cut the file short, as a full disk or a kill during a copy does."""
+    path = store.path(symbol)
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+
+def test_offline_update_of_a_corrupt_file_names_it_and_its_repair(tmp_store, make_prices):
+    tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+    corrupt(tmp_store, "SPY")
+    result = invoke("update", "SPY", "--offline")
+    assert_one_line_error(result, "SPY.parquet is corrupt", "`infrabt data update SPY`", "data import")
+    assert "cached: SPY" not in result.stderr
+
+
+def test_update_rebuilds_a_corrupt_file_and_says_so(fake_yahoo, tmp_store, monkeypatch, make_prices):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("GLD", make_prices([1.0, 2.0]), "test")
+    corrupt(tmp_store, "GLD")
+    fake_yahoo.add("GLD", "2024-01-02", [1.0, 2.0, 3.0])
+    result = invoke("update", "GLD", "--end", "2024-01-04")
+    assert result.exit_code == 0, result.output
+    assert f"replacing its corrupt cache file {tmp_store.path('GLD')}" in result.stderr
+    assert tmp_store.metadata("GLD")["source"] == "yfinance"
+
+
+def test_no_network_and_a_corrupt_file_is_an_error_not_kept_prices(
+    fake_yahoo, tmp_store, monkeypatch, make_prices
+):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    tmp_store.write("SPY", make_prices([1.0, 2.0]), "test")
+    corrupt(tmp_store, "SPY")
+    fake_yahoo.failures["SPY"] = [Exception(DNS)]
+    result = invoke("update", "SPY")
+    assert_one_line_error(result, "SPY.parquet is corrupt", "`infrabt data update SPY`")
+    assert "kept the cached prices" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("BTC", "BTC-USD"), ("btc-usd", "BTC-USD"), ("NVDAA", "NVDA"), ("minerz", "miners")]
+)
+def test_update_of_an_unknown_symbol_suggests_the_closest(tmp_store, typed, meant):
+    """As `run` does; symbols are case-sensitive everywhere (``resolve``), so btc-usd is suggested, not
+    silently changed."""
+    result = invoke("update", typed, "--offline")
+    assert_one_line_error(result, f"no cached prices for {typed} ", f"did you mean {meant}")
+
+
+def test_update_of_a_symbol_yahoo_lacks_suggests_the_closest(fake_yahoo, tmp_store, monkeypatch):
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    result = invoke("update", "NVDAA")
+    assert_one_line_error(result, "yfinance returned no usable prices for NVDAA", "did you mean NVDA")
+
+
+@pytest.mark.parametrize("args", [["import", "CSV"], ["update", "SPY", "--offline"], ["update", "SPY"]])
+def test_a_data_dir_that_is_a_file_is_one_line_error(fake_yahoo, tmp_path, monkeypatch, csv_dir, args):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("mine")
+    monkeypatch.setenv("INFRABT_DATA_DIR", str(blocked))
+    monkeypatch.delenv("INFRABT_OFFLINE")
+    result = invoke(*[str(csv_dir) if arg == "CSV" else arg for arg in args])
+    assert_one_line_error(result, f"cannot write {blocked}", "point INFRABT_DATA_DIR elsewhere")
+    assert blocked.read_text() == "mine"
+
+
+def test_a_start_in_the_future_is_named_as_such_not_as_after_end(tmp_store):
+    future = (pd.Timestamp.today() + pd.DateOffset(years=1)).date()
+    result = invoke("update", "SPY", "--start", str(future), "--offline")
+    assert_one_line_error(result, f"--start {future} is in the future")
+    assert "--end" not in result.stderr and "swap" not in result.stderr
