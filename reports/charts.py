@@ -31,6 +31,15 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     return fig
 
 
+def for_phones(fig: go.Figure, layout: dict | None = None, traces: list[dict] | None = None) -> go.Figure:
+    """What the page changes in ``fig`` on a screen at most 700 px wide (it reads ``layout.meta.narrow``):
+    ``layout`` merged into the figure's layout, ``traces[n]`` into its n-th trace. Adds to earlier calls."""
+    narrow = dict((fig.layout.meta or {}).get("narrow", {}))
+    narrow["layout"] = {**narrow.get("layout", {}), **(layout or {})}
+    narrow["traces"] = traces or narrow.get("traces", [])
+    return fig.update_layout(meta={"narrow": narrow})
+
+
 def _dates(index: pd.Index) -> np.ndarray:
     """ISO day strings: a third the size of the nanosecond timestamps plotly writes for a DatetimeIndex. An
     array, not a list: plotly validates a list item by item (1.5 s for the equity chart's 30 lines)."""
@@ -72,6 +81,9 @@ def _log_ticks(values: pd.DataFrame) -> dict:
     return {"tickvals": ticks, "ticktext": [f"{t:g}x" for t in ticks]}
 
 
+ROLLING_HEIGHT, LEGEND_ROW_PX = 440, 19
+
+
 def rolling_chart(
     rolling: pd.DataFrame, windows: list[Crisis], colors: dict[str, str], title: str, y_range=None
 ) -> go.Figure:
@@ -103,9 +115,14 @@ def rolling_chart(
         )
     fig = go.Figure(traces)
     fig.update_yaxes(title_text=title, range=y_range)
-    _layout(fig, 440)
+    _layout(fig, ROLLING_HEIGHT)
     shade_windows(fig, windows, rolling.index[0], rolling.index[-1])
-    return fig
+    # a phone: the legend two entries a row (half the plot's width, which 9 px type and the shortest line
+    # sample fit "tokenization_financials" into) and the figure taller by its rows; it was a scroll box that
+    # showed 10 of 16 names, one a row
+    rows = -(-len(rolling.columns) // 2)
+    legend = {"font": {"size": 9}, "entrywidth": 0.5, "entrywidthmode": "fraction", "itemwidth": 30}
+    return for_phones(fig, {"height": ROLLING_HEIGHT + LEGEND_ROW_PX * rows, "legend": legend})
 
 
 WIDE_PLOT_PX, NARROW_PLOT_PX = 900, 260
@@ -116,8 +133,8 @@ LABEL_CHAR_PX, LABEL_ROW_PX = 5.6, 13
 def shade_windows(fig: go.Figure, windows: list[Crisis], first: pd.Timestamp, last: pd.Timestamp) -> None:
     """Red bands for crisis windows, labelled above the plot on as many rows as keep the labels apart.
 
-    Wide screens get the windows' ids; phones (the page swaps in ``layout.meta.narrow``) get their numbers,
-    with the ids in the hover and in a key under the chart.
+    Wide screens get the windows' ids; phones (``for_phones``) get their numbers, with the ids in the hover
+    and in a key under the chart.
     """
     days = max((last - first).days, 1)
     wide = _labels(windows, [w.id for w in windows], days / WIDE_PLOT_PX)
@@ -128,7 +145,7 @@ def shade_windows(fig: go.Figure, windows: list[Crisis], first: pd.Timestamp, la
         for w in windows
     ]  # fmt: skip  # one layout update, not one add_vrect per window (each revalidates the whole figure)
     fig.update_layout(shapes=bands, annotations=wide, margin={"t": _top_margin(wide)})
-    fig.update_layout(meta={"narrow": {"annotations": narrow, "margin": {"t": _top_margin(narrow)}}})
+    for_phones(fig, {"annotations": narrow, "margin": {"t": _top_margin(narrow)}})
 
 
 def _labels(windows: list[Crisis], texts: list[str], days_per_px: float) -> list[dict]:
@@ -211,7 +228,17 @@ def correlation_matrix(returns: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
     fig.update_xaxes(tickangle=-35, showgrid=False, automargin=True)
     size = max(400, 34 * len(corr) + 220)
-    return _layout(fig, size, hovermode="closest", margin={"l": 20, "r": 20, "t": 20, "b": 20})
+    _layout(fig, size, hovermode="closest", margin={"l": 20, "r": 20, "t": 20, "b": 20})
+    # a phone has ~16 px a cell: no numbers (a tap shows one), upright labels, the colour bar on top
+    small = {"size": 9}
+    phone = {
+        "height": max(300, 17 * len(corr) + 240),
+        "margin": {"t": 50},
+        "xaxis": {"tickangle": -90, "tickfont": small},
+        "yaxis": {"tickfont": small},
+    }
+    bar = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom", "thickness": 10}
+    return for_phones(fig, phone, [{"texttemplate": "", "colorbar": bar}])
 
 
 def coverage_chart(prices: pd.DataFrame, groups: dict[str, str]) -> go.Figure:

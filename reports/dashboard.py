@@ -245,14 +245,14 @@ def safe_json(text: str) -> Markup:
 
 
 def format_value(value, kind: str = "num") -> str:
-    """Percent with one decimal, or a number with two; an em dash for missing."""
+    """Percent with one decimal, or a number with two; an em dash for missing. A loss too small to show
+    reads 0.0%, not -0.0%."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "—"
-    if kind == "pct":
-        return f"{value:+.1%}" if value < 0 else f"{value:.1%}"
     if kind == "int":
         return f"{int(value):d}"
-    return f"{value:.2f}"
+    text = f"{value:.1%}" if kind == "pct" else f"{value:.2f}"
+    return text.removeprefix("-") if float(text.rstrip("%")) == 0 else text
 
 
 def format_params(params: dict) -> str:

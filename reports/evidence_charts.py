@@ -1,16 +1,19 @@
 """Figures of the tested thesis: the miners' rolling loadings with the halving marked, and where each
 strategy's return and risk came from, by sleeve. Plain frames in, plotly figures out (styled as charts.py)."""
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from infrabt.reports.attribution import COSTS
-from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values
+from infrabt.reports.charts import PALETTE, TOP_LEGEND, _dates, _layout, _values, for_phones
 from infrabt.reports.pivot import Pivot
 
 HALVING = pd.Timestamp("2024-04-20")
 """Bitcoin's fourth halving: the split the shipped claims file uses for the miners' pivot."""
+PHONE_TITLE_CHARS = 28  # an axis title's line on a phone (12 px type, ~200 px of plot)
 SLEEVE_COLORS = {
     "miners": "#b279a2",
     "gpu_datacenter": "#4c78a8",
@@ -68,4 +71,7 @@ def contribution_chart(table: pd.DataFrame, measure: str, label: str) -> go.Figu
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11}, automargin=True)
     fig.update_xaxes(title_text=label, tickformat=".0%")
     height = max(300, 26 * len(wide) + 120)
-    return _layout(fig, height, barmode="relative", hovermode="y unified", legend=TOP_LEGEND)
+    _layout(fig, height, barmode="relative", hovermode="y unified", legend=TOP_LEGEND)
+    # on a phone the plot beside the names is ~200 px: a long title on one line was cut off at the right
+    title = {"text": "<br>".join(textwrap.wrap(label, PHONE_TITLE_CHARS))}
+    return for_phones(fig, {"xaxis": {"title": title, "automargin": True}})

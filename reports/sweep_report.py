@@ -15,6 +15,7 @@ variants drawn on top. Every name reaches the page through Jinja's autoescape or
 import json
 from functools import cache
 from importlib.resources import files
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -33,25 +34,28 @@ SVG_POINTS = 5_000  # below: SVG markers (no WebGL context, no software-renderin
 DENSITY_POINTS = 30_000  # above: a 2-D histogram and the top variants, so the page stays a few MB
 DENSITY_BINS = 80
 TOP_POINTS = 200
+SAME = 1e-9  # relative spread under which scores count as equal (float noise, not a difference)
 IN_OUT_HOVER = ("in-sample %{x:.2f}", "out %{y:.2f}")  # a point's Sharpe before and after a split
 # d3-format: a percentage with the decimals its tick needs (10%, 27.25%); a fixed ".0%" labelled a narrow
 # range 27%, 27%, 28%, 28%
 PERCENT_TICKS = "~%"
 SELECTABLE = {"sharpe": "Sharpe", "cagr": "CAGR", "max_drawdown": "Max drawdown"}
+RANK_LABELS = {"sharpe": "Sharpe", "is_sharpe": "in-sample Sharpe"}
 TABLE_COLUMNS = {
-    # column: (label, format)
+    # column: (label, format); short labels under a header naming the period keep the table within 1400 px
     "cagr": ("CAGR", "pct"),
     "volatility": ("Volatility", "pct"),
     "sharpe": ("Sharpe", "num"),
     "sortino": ("Sortino", "num"),
     "max_drawdown": ("Max DD", "pct"),
     "calmar": ("Calmar", "num"),
-    "is_sharpe": ("Sharpe in", "num"),
-    "is_cagr": ("CAGR in", "pct"),
-    "oos_sharpe": ("Sharpe out", "num"),
-    "oos_cagr": ("CAGR out", "pct"),
-    "oos_max_drawdown": ("Max DD out", "pct"),
+    "is_sharpe": ("Sharpe", "num"),
+    "is_cagr": ("CAGR", "pct"),
+    "oos_sharpe": ("Sharpe", "num"),
+    "oos_cagr": ("CAGR", "pct"),
+    "oos_max_drawdown": ("Max DD", "pct"),
 }
+PERIODS = {"is": "in-sample", "oos": "out-of-sample"}  # a column's prefix: the days it was measured on
 # colour scales by plotly.py's names, spelt out as plotly.py did: plotly.js knows no RdYlGn, and its own
 # Viridis and Blues are other colours
 COLORSCALES = {
@@ -100,12 +104,16 @@ def write_sweep_report(
     tearsheets, tearsheet_errors = write_tearsheets(result, top_returns, benchmark, out)
     results = result.results
     params = [c for c in result.param_columns if c in results.columns]
+    top_columns = [(c, *TABLE_COLUMNS[c]) for c in TABLE_COLUMNS if c in results.columns]
     page = {
         "spec": result.spec,
         "result": result,
         "summary": summary_facts(result),
+        "rank_label": RANK_LABELS.get(result.rank_by, display_name(result.rank_by)),
         "top": top_rows(result, params, top_n, tearsheets),
-        "top_columns": [(c, *TABLE_COLUMNS[c]) for c in TABLE_COLUMNS if c in results.columns],
+        "top_columns": top_columns,
+        "top_periods": column_periods([column for column, *_ in top_columns]),
+        "tearsheets": bool(tearsheets),
         "params": [display_name(p) for p in shown_params(params)],
         "folds": walk_forward_rows(result),
         "crises": crisis_rows(result),
@@ -150,11 +158,14 @@ def summary_facts(result) -> dict:
         "sharpe_p05": sharpe.quantile(0.05) if len(sharpe) else np.nan,
         "sharpe_p95": sharpe.quantile(0.95) if len(sharpe) else np.nan,
         "sharpe_best": sharpe.max() if len(sharpe) else np.nan,
+        "all_equal": len(sharpe) > 1 and all_equal(sharpe.to_numpy()),
         "split": None,
     }
     if result.split is not None and results["is_sharpe"].notna().any():
         winner = results.loc[results["is_sharpe"].idxmax()]
         oos = results["oos_sharpe"]
+        # equal scores have no ranking to correlate (scipy warns and returns NaN)
+        ranked = not (all_equal(oos.to_numpy()) or all_equal(results["is_sharpe"].to_numpy()))
         facts["split"] = {
             "date": result.split.date().isoformat(),
             "winner": winner.name,
@@ -162,7 +173,7 @@ def summary_facts(result) -> dict:
             "winner_oos_sharpe": winner["oos_sharpe"],
             "winner_oos_rank": int((oos > winner["oos_sharpe"]).sum()) + 1,
             "oos_median": oos.median(),
-            "rank_correlation": results["is_sharpe"].corr(oos, method="spearman"),
+            "rank_correlation": results["is_sharpe"].corr(oos, method="spearman") if ranked else np.nan,
         }
     return facts
 
@@ -183,6 +194,15 @@ def top_rows(result, params: list[str], top_n: int, tearsheets: dict[str, str]) 
             }
         )
     return rows
+
+
+def column_periods(columns: list[str]) -> list[tuple[str, int]]:
+    """The header over the metric columns: (period, how many columns) in order; empty when every column is
+    the whole period's, since then the row would say nothing."""
+    periods = [PERIODS.get(column.split("_", 1)[0], "whole period") for column in columns]
+    if set(periods) <= {"whole period"}:
+        return []
+    return [(period, len(list(same))) for period, same in groupby(periods)]
 
 
 def shown_params(params: list[str]) -> list[str]:
@@ -276,15 +296,14 @@ def distribution_figure(results: pd.DataFrame, has_split: bool) -> dict:
     if has_split:
         columns += [("is_sharpe", "in-sample"), ("oos_sharpe", "out-of-sample")]
     values = {c: results[c].to_numpy(dtype=float) for c, _ in columns}
-    finite = np.concatenate([v[np.isfinite(v)] for v in values.values()])
-    edges = np.histogram_bin_edges(finite, bins=60) if len(finite) else np.linspace(-1, 1, 61)
+    edges = bin_edges(np.concatenate(list(values.values())), bins=60)
     bars = [_bars(values[column], edges, label) for column, label in columns]
     return _figure(bars, **_axes("Sharpe ratio", "variants"), barmode="overlay")
 
 
 def logit_figure(split) -> dict:
     """CSCV: the in-sample winner's out-of-sample rank (logit) per split; left of 0 = below the median."""
-    bars = [_bars(split.logits, np.histogram_bin_edges(split.logits, bins=40), "splits")]
+    bars = [_bars(split.logits, bin_edges(split.logits, bins=40), "splits")]
     zero = {"type": "line", "x0": 0, "x1": 0, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
             "line": {"color": "#c0392b", "dash": "dash"}}  # fmt: skip
     axes = _axes("in-sample winner's rank out of sample (logit)", "splits")
@@ -297,6 +316,25 @@ def degradation_figure(split, periods_per_year: int) -> dict:
     frame = pd.DataFrame({"in": split.is_sharpe * scale, "out": split.oos_sharpe * scale})
     axes = _axes("winner's Sharpe in sample", "its Sharpe out of sample")
     return points_figure(frame, "in", "out", {"size": 4, "opacity": 0.5}, IN_OUT_HOVER, rank_by="in", **axes)
+
+
+def all_equal(values: np.ndarray) -> bool:
+    """True when the finite values differ by float noise at most: variants that hold the same thing score
+    the same, give or take 1e-16 from the order of their sums."""
+    finite = values[np.isfinite(values)]
+    return len(finite) > 0 and np.ptp(finite) <= SAME * max(1.0, np.abs(finite).max())
+
+
+def bin_edges(values: np.ndarray, bins: int) -> np.ndarray:
+    """Histogram edges over the finite values. Equal values get one bar around them: numpy cannot cut a
+    range of 1e-16 into ``bins`` bins (it raised, and the page was never written)."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return np.linspace(-1, 1, bins + 1)
+    if all_equal(finite):
+        middle = (finite.min() + finite.max()) / 2
+        return np.array([middle - 0.05, middle + 0.05])
+    return np.histogram_bin_edges(finite, bins=bins)
 
 
 def _bars(values: np.ndarray, edges: np.ndarray, name: str) -> dict:
@@ -321,7 +359,7 @@ def heatmap_figure(results: pd.DataFrame, x: str, y: str) -> dict:
                 "type": "heatmap",
                 "x": [_label(v) for v in table.columns],
                 "y": [_label(v) for v in table.index],
-                "z": _clean(table.to_numpy()),
+                "z": _clean(_snapped(table.to_numpy())),
                 "colorscale": _colorscale("RdYlGn"),
                 "colorbar": _titled(label),
                 "visible": n == 0,
@@ -344,6 +382,7 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> dict | None:
         return None
     lines = []
     for n, (metric, label) in enumerate(SELECTABLE.items()):
+        values = pd.Series(_snapped(results[metric]), index=results.index)
         for key, group in groups:
             group = group.sort_values(x)
             keys = key if isinstance(key, tuple) else (key,)
@@ -351,7 +390,7 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> dict | None:
                 ", ".join(f"{display_name(p)} {_label(v)}" for p, v in zip(others, keys, strict=True))
                 or label
             )
-            lines.append({"type": "scatter", "x": group[x].tolist(), "y": _clean(group[metric]),
+            lines.append({"type": "scatter", "x": group[x].tolist(), "y": _clean(values[group.index]),
                           "mode": "lines+markers", "name": name, "visible": n == 0})  # fmt: skip
     axes = _axes(display_name(x), next(iter(SELECTABLE.values())))
     return _figure(lines, **axes, updatemenus=[_metric_menu(len(SELECTABLE), per_metric=len(groups))])
@@ -360,7 +399,7 @@ def line_figure(results: pd.DataFrame, params: list[str]) -> dict | None:
 def cloud_figure(results: pd.DataFrame) -> dict:
     """Volatility vs CAGR of every variant, coloured by Sharpe."""
     marker = {
-        "color": _clean(results["sharpe"]),
+        "color": _clean(_snapped(results["sharpe"])),
         "colorscale": _colorscale("Viridis"),
         "colorbar": _titled("Sharpe"),
         "size": 5 if len(results) < 2000 else 3,
@@ -392,14 +431,14 @@ def points_figure(
     density of all rows (2-D histogram, binned here) under the top ``TOP_POINTS`` rows by ``rank_by``."""
     traces = []
     if len(frame) > DENSITY_POINTS:
-        traces.append(_density(frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float)))
+        traces.append(_density(_snapped(frame[x]), _snapped(frame[y])))
         # the top rows picked, not a sorted copy of every row
         frame = frame.loc[frame[rank_by].dropna().nlargest(TOP_POINTS).index]
         marker = {**marker, "color": "#c0392b", "colorscale": None, "colorbar": None, "size": 5}
     points = {
         "type": "scattergl" if len(frame) > SVG_POINTS else "scatter",
-        "x": _clean(frame[x]),
-        "y": _clean(frame[y]),
+        "x": _clean(_snapped(frame[x])),
+        "y": _clean(_snapped(frame[y])),
         "mode": "markers",
         "marker": {k: v for k, v in marker.items() if v is not None},
         "text": [str(v) for v in frame.index],
@@ -407,6 +446,15 @@ def points_figure(
         "showlegend": False,
     }
     return _figure([*traces, points], **layout)
+
+
+def _snapped(values) -> np.ndarray:
+    """The values, with equal ones (float noise apart) made exactly equal: plotly.js drew a cloud flat in both
+    directions with its axis titles at x=Infinity (console errors), and numpy cannot bin it."""
+    array = np.asarray(values, dtype=float)
+    if not all_equal(array):
+        return array
+    return np.where(np.isfinite(array), array[np.isfinite(array)][0], array)
 
 
 def _density(x: np.ndarray, y: np.ndarray) -> dict:

@@ -17,6 +17,7 @@ from infrabt.reports.attribution import (
     return_contributions,
     risk_contributions,
 )
+from infrabt.reports.evidence_charts import contribution_chart
 from infrabt.reports.thesis import asset_returns
 from infrabt.strategies import EqualWeight, Fixed, Strategy
 from tests.synthetic import random_walk
@@ -101,3 +102,14 @@ def test_attribution_table_has_every_strategy_sleeve_and_year(result):
     assert years.value.sum() == pytest.approx(result.turnover["rails"].sum())
     spy_beta = table[(table.strategy == "spy") & (table.measure == "beta") & (table.item == "SPY")].value
     assert spy_beta.iloc[0] == pytest.approx(1.0, abs=1e-3)  # buy and hold: costs only on day one
+
+
+def test_on_a_phone_a_long_contribution_axis_title_takes_two_lines(result):
+    """Beside the strategies' names a phone's plot is ~200 px: the title was cut off at the right."""
+    label = "contribution to volatility (annualized)"
+    figure = contribution_chart(
+        attribution(result, asset_returns(result.prices), GROUPS), "risk_contribution", label
+    )
+    title = figure.layout.meta["narrow"]["layout"]["xaxis"]["title"]["text"]
+    assert figure.layout.xaxis.title.text == label  # a desktop keeps one line
+    assert title.split("<br>") == ["contribution to volatility", "(annualized)"]

@@ -285,3 +285,49 @@ def test_tear_sheet_fits_a_phone(browser, report_dir):
     browser.screenshot(report_dir / "tearsheet-400.png")
     assert browser.errors == [], browser.errors
     assert widest <= 400
+
+
+CROWDED = ("spy", "rails", "crypto", "btc_corr_switch", "btc_trend", "crypto_majors", "gpu_datacenter",
+           "infra_thesis", "miners_to_ai", "oil", "qqq", "rails_inverse_vol", "sixty_forty",
+           "sixty_forty_btc5", "tokenization_financials")  # fmt: skip
+CROWDED_PARTS = """({
+    cellNumbers: document.querySelectorAll('#fig-corr .heatmaplayer text').length,
+    legendsScrolled: Array.from(document.querySelectorAll('g.legend rect.scrollbar'))
+        .filter(bar => parseFloat(bar.getAttribute('height')) > 0).length,
+    page: document.documentElement.scrollWidth,
+})"""
+LANDING = """(href => {
+    const target = document.querySelector(href), heading = target.querySelector('h2') || target;
+    return {href: href, heading: heading.getBoundingClientRect().top,
+            menu: document.querySelector('nav').getBoundingClientRect().bottom};
+})"""
+
+
+@pytest.fixture(scope="module")
+def crowded_dir(tmp_path_factory):
+    """Fifteen strategies named like the shipped ones: as crowded as the real dashboard."""
+    out = tmp_path_factory.mktemp("crowded-report")
+    write_report(make_result(names=CROWDED), out, tearsheets=False, progress=False)
+    return out
+
+
+def test_on_a_phone_menu_links_land_below_the_menu_and_crowded_charts_stay_readable(browser, crowded_dir):
+    """At 400 px the menu wrapped to three lines and covered the heading a link jumped to; the 15 x 15
+    correlation matrix printed its numbers over each other; a legend of 17 names was a scroll box."""
+    browser.open(crowded_dir / "index.html", width=1400)
+    desktop = browser.evaluate(CROWDED_PARTS)
+    browser.open(crowded_dir / "index.html", width=400)
+    phone = browser.evaluate(CROWDED_PARTS)
+    links = browser.evaluate("Array.from(document.querySelectorAll('nav a'), a => a.getAttribute('href'))")
+    landings = []
+    for href in [link for link in links if browser.evaluate(f"!!document.querySelector('{link}')")]:
+        browser.evaluate(f"document.querySelector('nav a[href=\"{href}\"]').click()")
+        browser.evaluate("new Promise(done => setTimeout(done, 100))")
+        landings.append(browser.evaluate(f"{LANDING}('{href}')"))
+    browser.screenshot(crowded_dir / "crowded-400.png")
+    assert browser.errors == [], browser.errors
+    assert len(landings) >= 6
+    hidden = [landing for landing in landings if landing["heading"] < landing["menu"]]
+    assert not hidden, f"headings under the menu: {hidden}"
+    assert desktop["cellNumbers"] == 15 * 15 and phone["cellNumbers"] == 0
+    assert phone["legendsScrolled"] == 0 and phone["page"] <= 400

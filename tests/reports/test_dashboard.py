@@ -4,17 +4,20 @@ tooltips, the header's counts and its answer to the title's question."""
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from infrabt.engine.crises import Crisis
 from infrabt.reports import write_report
+from infrabt.reports.charts import correlation_matrix, rolling_chart
 from infrabt.reports.colors import BENCHMARK_COLOR, PALETTE, RESERVED, colors_for
 from infrabt.reports.dashboard import (
     PLOTLY_SLOT,
     crisis_heatmap,
     distinct_windows,
     docstring_html,
+    format_value,
     plotly_js,
     rails_vs_coin,
 )
@@ -162,3 +165,39 @@ def test_compiled_templates_are_reused_and_a_damaged_or_unwritable_cache_only_co
     load_with(dashboard._CompiledTemplates(str(not_a_folder)))  # cannot write there: compiles, no error
     monkeypatch.setenv("INFRABT_DATA_DIR", str(not_a_folder))
     assert dashboard._compiled_templates() is None  # no cache folder at all: compiles every time
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [(-0.0001, "pct", "0.0%"), (-0.001, "num", "0.00"), (-0.0006, "pct", "-0.1%"), (-0.012, "num", "-0.01")],
+)
+def test_a_loss_too_small_to_show_reads_zero_not_minus_zero(value, kind, text):
+    assert format_value(value, kind) == text
+
+
+STRATEGIES = ["btc_corr_switch", "btc_trend", "crypto_majors", "gold", "gpu_datacenter", "infra_thesis",
+              "miners_to_ai", "oil", "pure_btc", "qqq", "rails_inverse_vol", "sixty_forty",
+              "sixty_forty_btc5", "spy", "tokenization_financials"]  # fmt: skip
+
+
+def test_on_a_phone_the_correlation_matrix_leaves_out_its_numbers_and_stands_its_labels_up():
+    """15 columns on a phone are ~16 px each: the numbers printed over each other and the labels collided."""
+    returns = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (300, 15)), columns=STRATEGIES)
+    figure = correlation_matrix(returns)
+    phone = figure.layout.meta["narrow"]
+    assert figure.data[0].texttemplate == "%{text:.2f}"  # a desktop shows every number
+    assert phone["traces"][0]["texttemplate"] == ""
+    assert phone["layout"]["xaxis"]["tickangle"] == -90
+    assert phone["traces"][0]["colorbar"]["orientation"] == "h"  # its width goes to the cells
+
+
+def test_on_a_phone_a_rolling_chart_lists_its_legend_two_a_row_in_a_taller_figure():
+    """One name a row, 16 names became a scroll box showing 10 of them."""
+    days = pd.bdate_range("2020-01-01", periods=300)
+    rolling = pd.DataFrame(np.random.default_rng(1).normal(0, 0.3, (300, 16)), index=days,
+                           columns=["BTC-USD", *STRATEGIES])  # fmt: skip
+    figure = rolling_chart(rolling, WINDOWS[:2], dict.fromkeys(rolling.columns, "#333"), "63-day beta")
+    phone = figure.layout.meta["narrow"]["layout"]
+    assert phone["legend"]["entrywidthmode"] == "fraction" and phone["legend"]["entrywidth"] == 0.5
+    assert phone["height"] >= figure.layout.height + 8 * 18  # room for eight rows of two names
+    assert [label["text"] for label in phone["annotations"]] == ["1", "2"]  # numbered crisis labels kept

@@ -19,6 +19,7 @@ from infrabt.reports.sweep_report import (
     cloud_figure,
     distribution_figure,
     figures_for,
+    line_figure,
     points_figure,
 )
 from infrabt.reports.sweep_report import sweep as sweep_with_page
@@ -56,9 +57,51 @@ def test_report_is_offline_escaped_and_counts_the_variants(sweep_store, tmp_path
     assert len(cloud["data"][0]["x"]) == 40  # every variant in the volatility/return scatter
     assert cloud["data"][0]["type"] == "scatter"  # SVG, not WebGL, at this size
     assert {"distribution", "overfit"} <= set(re.findall(r'"(\w+)": \{"data"', html))
-    top_table = html.split("<h2>Top 20 by is sharpe</h2>", 1)[1].split("</table>", 1)[0]
-    body = top_table.split("<tbody>", 1)[1]
-    assert body.count("<tr>") == 20 and top_table.count("<tr>") == 21  # 20 variants under one header row
+    top_table = html.split("<h2>Top 20 by in-sample Sharpe</h2>", 1)[1].split("</table>", 1)[0]
+    head, body = top_table.split("<tbody>", 1)
+    assert body.count("<tr>") == 20  # 20 variants
+    # under the periods the short labels are measured on, and no empty tear sheet column
+    periods = re.findall(r'<th class="period" colspan="(\d+)">([^<]+)</th>', head)
+    assert periods == [("6", "whole period"), ("2", "in-sample"), ("3", "out-of-sample")]
+    assert "tear sheet" not in top_table
+
+
+# three variants holding the same thing: the same Sharpe but for the order of their sums
+SAME = [0.8043568292669355, 0.8043568292669355, 0.8043568292669364]
+
+
+def test_variants_that_all_score_the_same_are_one_bar_not_a_crash():
+    """numpy cannot cut a range of 1e-16 into 60 bins: the page was never written."""
+    frame = pd.DataFrame({"sharpe": SAME, "is_sharpe": SAME, "oos_sharpe": SAME})
+    for has_split in (False, True):
+        bars = distribution_figure(frame, has_split)["data"]
+        assert [bar["y"] for bar in bars] == [[3]] * len(bars)  # one bar holding every variant
+        assert bars[0]["x"] == [pytest.approx(SAME[0])]
+
+
+def test_a_flat_cloud_and_line_are_drawn_at_one_value():
+    """plotly.js drew a cloud flat both ways (within float noise) with its axis titles at x=Infinity, and a
+    flat line's axis ticked the noise (0.80435682926693641)."""
+    frame = pd.DataFrame({"volatility": SAME, "cagr": SAME, "sharpe": SAME, "max_drawdown": SAME,
+                          "lookback": [10, 20, 30]}, index=["v0", "v1", "v2"])  # fmt: skip
+    cloud = cloud_figure(frame)["data"][0]
+    assert len(set(cloud["x"])) == len(set(cloud["y"])) == len(set(cloud["marker"]["color"])) == 1
+    line = line_figure(frame, ["lookback"])["data"]
+    assert all(len(set(trace["y"])) == 1 for trace in line)
+
+
+def test_a_sweep_whose_variants_all_score_the_same_says_so(sweep_store, tmp_path):
+    spec = {"name": "same", "start": "2019-06-01", "random": {"assets": ["SPY"], "count": 3}}
+    html = sweep_with_page(spec, tmp_path / "out", split="2020-06-01", workers=1).report.read_text()
+    assert "Every variant scored the same whole-period Sharpe" in html
+    assert sum(figure_json(html, "distribution")["data"][0]["y"]) == 3
+
+
+def test_counts_have_thousands_separators_and_no_number_reads_minus_zero(sweep_store, tmp_path):
+    spec = {**RANDOM, "random": {**RANDOM["random"], "count": 1200}}
+    html = sweep_with_page(spec, tmp_path / "out", split="2020-06-01", workers=1).report.read_text()
+    assert "1,200 variants were tried" in html and re.search(r"rank [\d,]+ of 1,200\s", html)
+    assert not re.search(r">-0\.0+%?<", html)
 
 
 def test_two_parameter_sweep_has_a_metric_selectable_heatmap_and_lines(sweep_store, tmp_path):
@@ -284,3 +327,32 @@ def test_in_a_browser_the_toolbar_covers_nothing_and_percent_ticks_differ(sweep_
                 assert values == sorted(set(values)), f"at {width} px: {labels}"
     finally:
         browser.close()
+
+
+TOP_TABLE = """(() => {
+    const table = document.querySelector('a[href^="tearsheets/"]').closest('table');
+    const box = table.parentElement.getBoundingClientRect();
+    const link = table.querySelector('a[href^="tearsheets/"]').getBoundingClientRect();
+    return {table: table.getBoundingClientRect().right, box: box.right, link: link.right,
+            page: document.documentElement.scrollWidth,
+            sticky: getComputedStyle(table.querySelector('tbody td:nth-child(2)')).position};
+})()"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
+def test_in_a_browser_the_top_table_fits_a_desktop_and_scrolls_in_its_box_on_a_phone(sweep_store, tmp_path):
+    """At 1400 px the widest table (largest weights, in- and out-of-sample, tear sheets) was cut off at the
+    right of its box; on a phone it scrolls inside its box, the variant's name kept in view."""
+    page = sweep_with_page(RANDOM, tmp_path / "out", split="2020-06-01", workers=1, tearsheets=1).report
+    (tmp_path / "chromium").mkdir()
+    browser = DevTools(tmp_path / "chromium")
+    try:
+        browser.open(page, width=1400)
+        desktop = browser.evaluate(TOP_TABLE)
+        browser.open(page, width=400)
+        phone = browser.evaluate(TOP_TABLE)
+        assert browser.errors == [], browser.errors
+    finally:
+        browser.close()
+    assert desktop["table"] <= desktop["box"] and desktop["link"] <= desktop["box"], desktop
+    assert phone["page"] <= 400 and phone["table"] > phone["box"] and phone["sticky"] == "sticky", phone
