@@ -18,7 +18,7 @@ from infrabt.engine.sweeps.overfitting import (
     measure,
     moments_shape,
 )
-from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE
+from infrabt.engine.sweeps.sweep import INFO_FILE, RESULTS_FILE, run_sweep
 
 DAYS = 2_000
 
@@ -148,6 +148,18 @@ def test_a_sweep_leads_with_its_overfitting_numbers_everywhere(sweep_store, tmp_
     page = (tmp_path / "s" / "sweep.html").read_text()
     verdict = page.index(numbers["verdict"].split(",")[0])
     assert verdict < page.index("Distribution of all variants")
+
+
+def test_variants_with_one_return_series_have_no_overfitting_numbers(sweep_store, tmp_path):
+    """Buy-and-hold SPY rebalanced monthly or quarterly is one series: ranking its float noise gave a PBO of
+    95% and the verdict "picking the best is overfitting"."""
+    grid = {"rebalance": ["monthly", "quarterly"]}
+    spec = {"name": "same", "strategy": "spy", "start": "2019-02-01", "grid": grid}
+    sweep = run_sweep(spec, tmp_path / "s", workers=1)
+    assert sweep.overfitting is None and sweep.cscv is None
+    assert json.loads((tmp_path / "s" / INFO_FILE).read_text())["overfitting"] is None
+    grid["fees"] = [0.0, 0.01]  # fees make them differ: measured again
+    assert run_sweep(spec, tmp_path / "f", workers=1).overfitting is not None
 
 
 def test_an_in_sample_winner_without_an_out_of_sample_sharpe_counts_as_overfit():
