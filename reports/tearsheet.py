@@ -140,6 +140,7 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
         text = temp.read_text(encoding="utf-8")
         for pattern, replacement in _FIXES:
             text = pattern.sub(replacement, text)
+        text = _benchmark_column(text, benchmark.reindex(returns.index), periods_per_year)
         stamp = f"<!-- infrabt tear sheet {fingerprint(returns, benchmark, periods_per_year)} -->\n"
         temp.write_text(stamp + text, encoding="utf-8")
     return path
@@ -174,6 +175,28 @@ def stored_fingerprint(path: Path) -> str | None:
     except OSError:
         return None
     return match.group(1) if match else None
+
+
+def _benchmark_column(text: str, benchmark: pd.Series, periods_per_year: int) -> str:
+    """The benchmark's cells of rows quantstats 0.0.86 fills wrong: its smart ratios used the strategy's
+    autocorrelation penalty (SPY's Smart Sharpe read 0.69, 0.76 or 0.77 by sheet), and the strategy's R^2 and
+    information ratio were repeated for it. The ratios recomputed from the benchmark alone; "-" for the
+    pairwise rows, as quantstats shows for its other ones."""
+    import quantstats as qs
+
+    sortino = qs.stats.smart_sortino(benchmark, rf=0.0, periods=periods_per_year)
+    cells = {
+        "Smart Sharpe": qs.stats.smart_sharpe(benchmark, rf=0.0, periods=periods_per_year),
+        "Smart Sortino": sortino,
+        "Smart Sortino/√2": sortino / np.sqrt(2),
+        "R^2": None,
+        "Information Ratio": None,
+    }
+    for label, value in cells.items():
+        cell = "-" if value is None else str(round(float(value), 2))
+        row = re.compile(rf"(<tr><td>{re.escape(label)}</td><td>)[^<]*(</td>)")
+        text = row.sub(lambda match, cell=cell: f"{match.group(1)}{cell}{match.group(2)}", text)
+    return text
 
 
 def _treynor_row(cells: str) -> str:

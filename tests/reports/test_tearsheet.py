@@ -160,6 +160,34 @@ def test_a_sheet_keeps_every_day_even_when_the_benchmark_starts_flat(tmp_path):
     assert row and float(row.group(1).replace(",", "")) == pytest.approx(total * 100, abs=0.006)
 
 
+def test_the_benchmark_column_has_its_own_smart_ratios_and_no_pairwise_numbers(tmp_path):
+    """quantstats divided the benchmark's Sharpe by the strategy's autocorrelation penalty, and repeated the
+    strategy's R^2 and information ratio for the benchmark."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2019-01-02", periods=900, name="Date")
+    shocks = rng.normal(0.0008, 0.015, len(days))
+    trending = shocks.copy()
+    for t in range(1, len(days)):  # AR(1), phi 0.5: a large penalty for the strategy, ~none for the benchmark
+        trending[t] += 0.5 * trending[t - 1]
+    strategy = pd.Series(trending, index=days, name="trend")
+    benchmark = pd.Series(rng.normal(0.0005, 0.01, len(days)), index=days, name="spy")
+    page = write_tearsheet(strategy, benchmark, 252, tmp_path / "trend.html").read_text(encoding="utf-8")
+
+    def penalty(r: pd.Series) -> float:  # quantstats' autocorrelation penalty, computed here
+        rho, n = abs(np.corrcoef(r[:-1], r[1:])[0, 1]), len(r)
+        return np.sqrt(1 + 2 * sum((n - k) / n * rho**k for k in range(1, n)))
+
+    def sharpe(r: pd.Series) -> float:
+        return r.mean() / r.std() * np.sqrt(252)
+
+    row = re.search(r"<tr><td>Smart Sharpe</td><td>([^<]*)</td><td>([^<]*)</td>", page)
+    assert float(row.group(1)) == pytest.approx(sharpe(benchmark) / penalty(benchmark), abs=0.006)
+    assert float(row.group(2)) == pytest.approx(sharpe(strategy) / penalty(strategy), abs=0.006)
+    assert abs(sharpe(benchmark) / penalty(strategy) - sharpe(benchmark) / penalty(benchmark)) > 0.05
+    for label in ("R^2", "Information Ratio"):
+        assert re.search(rf"<tr><td>{re.escape(label)}</td><td>-</td><td>-?[\d.]+</td>", page), label
+
+
 def test_a_changed_return_redraws_exactly_that_tear_sheet(tmp_path):
     strategy, benchmark = returns_pair(start="2023-01-02")
     returns = pd.DataFrame({"a": strategy, "b": strategy * 0.5, "c": strategy * 0.25})
