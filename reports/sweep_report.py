@@ -171,7 +171,7 @@ def summary_facts(result) -> dict:
             "winner": winner.name,
             "winner_is_sharpe": winner["is_sharpe"],
             "winner_oos_sharpe": winner["oos_sharpe"],
-            "winner_oos_rank": int((oos > winner["oos_sharpe"]).sum()) + 1,
+            "winner_oos_rank": rank_of(winner.name, results, "oos_"),
             "oos_median": oos.median(),
             "rank_correlation": results["is_sharpe"].corr(oos, method="spearman") if ranked else np.nan,
         }
@@ -247,10 +247,20 @@ def walk_forward_rows(result) -> list[dict]:
                 "winner_oos_sharpe": out_sample[winner],
                 "winner_oos_return": results.loc[winner, f"wf{k}_oos_total_return"],
                 "median_oos_return": results[f"wf{k}_oos_total_return"].median(),
-                "winner_oos_rank": int((out_sample > out_sample[winner]).sum()) + 1,
+                "winner_oos_rank": rank_of(winner, results, f"wf{k}_oos_"),
             }
         )
     return rows
+
+
+def rank_of(variant, results: pd.DataFrame, prefix: str) -> int:
+    """``variant``'s rank by Sharpe among all variants over the days of ``prefix`` (1 = best). A variant that
+    never moved there (in cash: 0 / 0, no Sharpe) counts as 0, not as nothing: a winner that lost 52% while
+    the others sat in cash ranked 1 of 3."""
+    sharpe = results[f"{prefix}sharpe"]
+    still = results[f"{prefix}volatility"].eq(0) & sharpe.isna()
+    sharpe = sharpe.mask(still, 0.0)
+    return int((sharpe > sharpe[variant]).sum()) + 1
 
 
 def crisis_rows(result, count: int = 5) -> dict:

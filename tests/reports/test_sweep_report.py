@@ -21,6 +21,7 @@ from infrabt.reports.sweep_report import (
     figures_for,
     line_figure,
     points_figure,
+    rank_of,
 )
 from infrabt.reports.sweep_report import sweep as sweep_with_page
 from tests.engine.sweeps.test_sweep import RANDOM
@@ -356,3 +357,15 @@ def test_in_a_browser_the_top_table_fits_a_desktop_and_scrolls_in_its_box_on_a_p
         browser.close()
     assert desktop["table"] <= desktop["box"] and desktop["link"] <= desktop["box"], desktop
     assert phone["page"] <= 400 and phone["table"] > phone["box"] and phone["sticky"] == "sticky", phone
+
+
+def test_a_variant_that_sat_in_cash_ranks_above_a_winner_that_lost():
+    """Cash has no Sharpe (0 / 0): counted as nothing, a winner that lost 52% ranked 1 of 3."""
+    results = pd.DataFrame(
+        {"wf2_oos_sharpe": [-2.4, np.nan, np.nan, 0.3], "wf2_oos_volatility": [0.5, 0.0, 0.0, 0.2]},
+        index=["winner", "cash", "also_cash", "better"],
+    )
+    assert rank_of("winner", results, "wf2_oos_") == 4
+    assert rank_of("cash", results, "wf2_oos_") == 2  # behind "better" only; tied with the other cash
+    results.loc["also_cash", "wf2_oos_volatility"] = np.nan  # no returns at all: no number, not counted
+    assert rank_of("winner", results, "wf2_oos_") == 3
