@@ -9,7 +9,7 @@ import pandas as pd
 
 from infrabt.engine.crises import Crisis
 from infrabt.engine.result import BacktestResult
-from infrabt.reports.attribution import COSTS, attribution
+from infrabt.reports.attribution import COSTS, FACTORS, attribution
 from infrabt.reports.claims import Thesis
 from infrabt.reports.dashboard import format_value
 from infrabt.reports.pivot import ROLLING_WINDOW, Pivot, miners_pivot
@@ -98,8 +98,9 @@ def scorecard(evidence: Evidence) -> list[dict]:
 def attribution_rows(table: pd.DataFrame) -> dict:
     """The dashboard's attribution table: factor regression, turnover, cost drag, top contributors."""
     if table.empty:
-        return {"factors": [], "rows": []}
+        return {"factors": [], "missing": [], "rows": []}
     factors = list(dict.fromkeys(table.loc[table.measure == "beta", "item"]))
+    missing = [f for f in FACTORS if f not in factors]  # no prices in this run: the page says so
     rows = []
     for strategy, own in table.groupby("strategy", sort=False):
         value = {(m, i): v for m, i, v in own[["measure", "item", "value"]].itertuples(index=False)}
@@ -117,7 +118,7 @@ def attribution_rows(table: pd.DataFrame) -> dict:
                 "top": ", ".join(f"{r.item} {r.value:+.0%}" for r in top.itertuples()),
             }
         )
-    return {"factors": factors, "rows": rows}
+    return {"factors": factors, "missing": missing, "rows": rows}
 
 
 def miners_rows(pivot: Pivot) -> list[dict]:

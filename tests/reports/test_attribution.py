@@ -113,3 +113,15 @@ def test_on_a_phone_a_long_contribution_axis_title_takes_two_lines(result):
     title = figure.layout.meta["narrow"]["layout"]["xaxis"]["title"]["text"]
     assert figure.layout.xaxis.title.text == label  # a desktop keeps one line
     assert title.split("<br>") == ["contribution to volatility", "(annualized)"]
+
+
+def test_the_page_names_the_factors_a_run_lacks_prices_for(result):
+    """A run without QQQ or GLD regressed on the rest, under a lede that named QQQ-SPY as the tech tilt."""
+    from infrabt.reports.evidence import attribution_rows
+
+    assert {"SPY", "QQQ", "GLD", "BTC-USD"} <= set(result.prices.columns)
+    full = attribution_rows(attribution(result, asset_returns(result.prices), GROUPS))
+    assert full["factors"] == ["SPY", "QQQ-SPY", "BTC-USD", "GLD"] and full["missing"] == []
+    fewer = asset_returns(result.prices.drop(columns=["QQQ", "GLD"]))
+    rows = attribution_rows(attribution(result, fewer, GROUPS))
+    assert rows["factors"] == ["SPY", "BTC-USD"] and rows["missing"] == ["QQQ-SPY", "GLD"]
