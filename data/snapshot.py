@@ -92,10 +92,15 @@ def _load() -> tuple[pd.DataFrame, dict[str, dict]]:
             _CACHE[key] = (frame, meta)
         return _CACHE[key]
     except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
+        fix = (  # the user's own file is theirs to fix: reinstalling infrabt would not touch it
+            "point INFRABT_SNAPSHOT at a file built with `python -m infrabt.data.snapshot`, or set it to off"
+            if path != SNAPSHOT_FILE
+            else "reinstall infrabt, or set INFRABT_SNAPSHOT=off"
+        )
         raise DataError(
             f"the price snapshot {path} is unreadable ({type(exc).__name__}: {exc}); nothing was written. "
-            f"Reinstall infrabt, set INFRABT_SNAPSHOT=off, or fill the cache with `infrabt data update` "
-            f"or `infrabt data import <folder>`"
+            f"{fix[0].upper()}{fix[1:]}; or fill the cache with `infrabt data update` or "
+            f"`infrabt data import <folder>`"
         ) from None
 
 

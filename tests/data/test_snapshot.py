@@ -80,9 +80,12 @@ def test_a_corrupt_snapshot_is_a_clear_error_and_writes_nothing(tmp_path, tmp_st
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not really parquet")
     monkeypatch.setenv("INFRABT_SNAPSHOT", str(broken))
-    with pytest.raises(DataError, match=r"snapshot .*broken.parquet is unreadable.*INFRABT_SNAPSHOT=off"):
+    with pytest.raises(DataError, match=r"snapshot .*broken.parquet is unreadable") as caught:
         load_prices(["SPY"], store=tmp_store, offline=True)
     assert tmp_store.tickers() == []
+    # the user's own file: point INFRABT_SNAPSHOT elsewhere; reinstalling infrabt would not change it
+    assert "Point INFRABT_SNAPSHOT at a file built with" in str(caught.value)
+    assert "reinstall" not in str(caught.value).lower()
 
 
 def test_the_bundled_snapshot_covers_the_shipped_universe(monkeypatch):
