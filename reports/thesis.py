@@ -18,10 +18,10 @@ BTC, GOLD = "BTC-USD", "GLD"
 
 
 def asset_returns(prices: pd.DataFrame) -> pd.DataFrame:
-    """Daily simple returns; 0 on an asset's first priced day (like a strategy's first day), NaN before it."""
-    returns = prices.pct_change(fill_method=None)
-    first_day = prices.notna() & prices.shift().isna()
-    return returns.mask(first_day, 0.0)
+    """Daily simple returns; NaN on an asset's first priced day and before it: a day with no previous close
+    has no return (as 0 it entered every beta and correlation as a made-up pair, on the panel's first day and
+    each listing day: claim 4's AI loading change read 0.080085 instead of 0.080328)."""
+    return prices.pct_change(fill_method=None)
 
 
 def rolling_correlation(returns: pd.DataFrame, benchmark: pd.Series, window: int = WINDOW) -> pd.DataFrame:

@@ -124,3 +124,20 @@ def test_shared_prices_thesis_csv_tests_every_claim_and_quotes_the_data(shared_p
         assert row.estimate == pytest.approx(closes[last] / closes[first] - 1, rel=1e-9), row.statement
     attribution = pd.read_csv(tmp_path / "attribution.csv")
     assert set(attribution.strategy) == set(result.returns.columns)
+
+
+def test_a_day_without_a_previous_close_has_no_return_in_the_statistics():
+    """As 0, the panel's first day and each listing day entered every beta and correlation as made-up
+    pairs."""
+    from infrabt.reports.thesis import asset_returns
+
+    index = pd.bdate_range("2024-01-01", periods=6)
+    prices = pd.DataFrame(
+        {"OLD": [100.0, 110, 99, 99, 120, 126], "NEW": [np.nan, np.nan, 50, 55, 44, 44]}, index=index
+    )
+    returns = asset_returns(prices)
+    assert returns["OLD"].isna().tolist() == [True] + [False] * 5
+    assert returns["NEW"].isna().tolist() == [True, True, True, False, False, False]  # lists on day 3
+    assert returns.loc[index[3], "NEW"] == pytest.approx(0.1) and returns.loc[
+        index[4], "OLD"
+    ] == pytest.approx(120 / 99 - 1)
