@@ -38,6 +38,8 @@ _FIXES = (
     (re.compile(r'<body onload="save\(\)">'), "<body>"),
     # "CAGR﹪" uses U+FE6A, which common fonts lack (a box in the browser)
     (re.compile("\ufe6a"), "%"),
+    # R^2 and the information ratio compare strategy and benchmark: the benchmark's cell repeated them
+    (re.compile(r"(<tr><td>(?:R\^2|Information Ratio)</td><td>)[^<]*"), r"\g<1>-"),
     # quantstats' "Treynor Ratio" is total (not annual) return / beta, printed x100 with a "%": say what it is
     (re.compile(r"<td>Treynor Ratio</td>(.*?)</tr>"), lambda row: _treynor_row(row.group(1))),
     # its two fixed-width columns (620 + 320 px) overflow a phone: stack them, charts keeping their aspect
@@ -121,6 +123,7 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
             warnings.catch_warnings(),
             rc_context({"svg.fonttype": "none"}),
             corrected_charts(returns, benchmark),
+            penalty_per_column(),
         ):
             warnings.simplefilter("ignore")
             qs.reports.html(
@@ -140,7 +143,6 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series, periods_per_year: 
         text = temp.read_text(encoding="utf-8")
         for pattern, replacement in _FIXES:
             text = pattern.sub(replacement, text)
-        text = _benchmark_column(text, benchmark.reindex(returns.index), periods_per_year)
         stamp = f"<!-- infrabt tear sheet {fingerprint(returns, benchmark, periods_per_year)} -->\n"
         temp.write_text(stamp + text, encoding="utf-8")
     return path
@@ -175,28 +177,6 @@ def stored_fingerprint(path: Path) -> str | None:
     except OSError:
         return None
     return match.group(1) if match else None
-
-
-def _benchmark_column(text: str, benchmark: pd.Series, periods_per_year: int) -> str:
-    """The benchmark's cells of rows quantstats 0.0.86 fills wrong: its smart ratios used the strategy's
-    autocorrelation penalty (SPY's Smart Sharpe read 0.69, 0.76 or 0.77 by sheet), and the strategy's R^2 and
-    information ratio were repeated for it. The ratios recomputed from the benchmark alone; "-" for the
-    pairwise rows, as quantstats shows for its other ones."""
-    import quantstats as qs
-
-    sortino = qs.stats.smart_sortino(benchmark, rf=0.0, periods=periods_per_year)
-    cells = {
-        "Smart Sharpe": qs.stats.smart_sharpe(benchmark, rf=0.0, periods=periods_per_year),
-        "Smart Sortino": sortino,
-        "Smart Sortino/√2": sortino / np.sqrt(2),
-        "R^2": None,
-        "Information Ratio": None,
-    }
-    for label, value in cells.items():
-        cell = "-" if value is None else str(round(float(value), 2))
-        row = re.compile(rf"(<tr><td>{re.escape(label)}</td><td>)[^<]*(</td>)")
-        text = row.sub(lambda match, cell=cell: f"{match.group(1)}{cell}{match.group(2)}", text)
-    return text
 
 
 def _treynor_row(cells: str) -> str:
@@ -234,6 +214,27 @@ def corrected_charts(returns: pd.Series, benchmark: pd.Series) -> Iterator[None]
         yield
     finally:
         plt.savefig = original
+
+
+@contextmanager
+def penalty_per_column() -> Iterator[None]:
+    """quantstats' autocorrelation penalty reads a DataFrame's first column only, so the benchmark's smart
+    Sharpe and Sortino were divided by the strategy's penalty (SPY's Smart Sharpe read 0.69, 0.76 or 0.77 by
+    sheet): while the context is open, each column gets its own."""
+    import quantstats.stats as stats
+
+    original = stats.autocorr_penalty
+
+    def penalty(returns, prepare_returns: bool = False):
+        if isinstance(returns, pd.DataFrame):  # a Series of penalties divides each column by its own
+            return returns.apply(lambda column: original(column, prepare_returns=prepare_returns))
+        return original(returns, prepare_returns=prepare_returns)
+
+    stats.autocorr_penalty = penalty
+    try:
+        yield
+    finally:
+        stats.autocorr_penalty = original
 
 
 def fix_yearly_labels(figure, returns: pd.Series, benchmark: pd.Series) -> None:
