@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from infrabt.engine.sweeps.overfitting import all_equal
 from infrabt.engine.sweeps.sweep import SweepResult, run_sweep
 
 # the dashboard's Jinja environment (same templates folder, autoescape, the `fmt` filter) and its plotly.js
@@ -34,7 +35,6 @@ SVG_POINTS = 5_000  # below: SVG markers (no WebGL context, no software-renderin
 DENSITY_POINTS = 30_000  # above: a 2-D histogram and the top variants, so the page stays a few MB
 DENSITY_BINS = 80
 TOP_POINTS = 200
-SAME = 1e-9  # relative spread under which scores count as equal (float noise, not a difference)
 IN_OUT_HOVER = ("in-sample %{x:.2f}", "out %{y:.2f}")  # a point's Sharpe before and after a split
 # d3-format: a percentage with the decimals its tick needs (10%, 27.25%); a fixed ".0%" labelled a narrow
 # range 27%, 27%, 28%, 28%
@@ -326,13 +326,6 @@ def degradation_figure(split, periods_per_year: int) -> dict:
     frame = pd.DataFrame({"in": split.is_sharpe * scale, "out": split.oos_sharpe * scale})
     axes = _axes("winner's Sharpe in sample", "its Sharpe out of sample")
     return points_figure(frame, "in", "out", {"size": 4, "opacity": 0.5}, IN_OUT_HOVER, rank_by="in", **axes)
-
-
-def all_equal(values: np.ndarray) -> bool:
-    """True when the finite values differ by float noise at most: variants that hold the same thing score
-    the same, give or take 1e-16 from the order of their sums."""
-    finite = values[np.isfinite(values)]
-    return len(finite) > 0 and np.ptp(finite) <= SAME * max(1.0, np.abs(finite).max())
 
 
 def bin_edges(values: np.ndarray, bins: int) -> np.ndarray:

@@ -48,6 +48,7 @@ from infrabt.engine.sweeps.overfitting import (
     BLOCK_PREFIX,
     Cscv,
     Overfitting,
+    all_equal,
     block_bounds,
     correlation_sample,
     cscv,
@@ -546,7 +547,7 @@ def measure_overfitting(
         return blocks[[c for c in blocks.columns if c.startswith(f"{BLOCK_PREFIX}{kind}_")]].to_numpy().T
 
     sums, squares = part("sum"), part("sq")
-    if same_in_every_block(sums) and same_in_every_block(squares):
+    if all(all_equal(row) for row in (*sums, *squares)):
         return None, None  # one return series, however many variants: no best to pick, nothing to deflate
     split = cscv(sums, squares, np.diff(block_bounds(n_days, len(sums))).astype(float))
     best = int(np.nanargmax(np.where(np.isfinite(sharpes), sharpes, -np.inf)))
@@ -556,12 +557,6 @@ def measure_overfitting(
         sharpes, list(results.index), (n_days, *shape), sample.to_numpy(), split, periods_per_year
     )
     return numbers, split
-
-
-def same_in_every_block(values: np.ndarray) -> bool:
-    """Whether every variant (column) holds the same numbers, to float noise: identical variants once got a
-    PBO of 95% from ranking 1e-16 differences ("picking the best is overfitting")."""
-    return bool(np.allclose(values, values[:, :1], rtol=1e-9, atol=1e-12))
 
 
 def write_info(result: SweepResult, fingerprint: str, n_chunks: int) -> None:
