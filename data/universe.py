@@ -18,7 +18,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
@@ -241,9 +241,15 @@ def did_you_mean(symbol: str, candidates: "list[str] | None" = None) -> str:
     """``; did you mean BTC-USD?`` for the closest known symbols or groups, else an empty string."""
     if candidates is None:
         candidates = [*load_universe(), *groups()]
-    by_upper = {c.upper(): c for c in candidates if c != symbol}
-    close = difflib.get_close_matches(symbol.upper(), list(by_upper), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(by_upper[c] for c in close)}?" if close else ""
+    close = closest_names(symbol, candidates)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def closest_names(name: str, candidates: "Iterable[str]") -> list[str]:
+    """Up to three ``candidates`` that look like ``name``, closest first, case aside (a typo's suggestions:
+    tickers here, a spec's keys in ``engine.sweeps.spec``)."""
+    by_upper = {c.upper(): c for c in candidates if c != name}
+    return [by_upper[c] for c in difflib.get_close_matches(name.upper(), list(by_upper), n=3, cutoff=0.6)]
 
 
 def inferred_weekends(symbol: str) -> bool:

@@ -25,7 +25,6 @@ import json
 import math
 import tomllib
 from dataclasses import asdict, dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ import pandas as pd
 
 from infrabt.data.calendar import parse_date
 from infrabt.data.errors import ConfigError
+from infrabt.data.universe import closest_names
 from infrabt.engine.result import Costs, check_cost
 from infrabt.engine.sweeps.bounds import range_count
 
@@ -148,11 +148,11 @@ def load_spec(path: "str | Path") -> SweepSpec:
 
 
 def check_keys(table: dict, allowed: set[str], where: str) -> None:
-    """Every unknown key at once, each with the allowed key it is closest to (``strat`` -> ``strategy``)."""
+    """Every unknown key at once, each with the allowed keys it is closest to (``fess`` -> ``fees``)."""
     unknown = sorted(set(table) - allowed)
     if unknown:
-        closest = {key: get_close_matches(key, allowed, 1) for key in unknown}
-        named = [f"{k!r} (did you mean {c[0]!r}?)" if c else repr(k) for k, c in closest.items()]
+        hints = {key: " or ".join(map(repr, closest_names(key, allowed))) for key in unknown}
+        named = [f"{key!r} (did you mean {hint}?)" if hint else repr(key) for key, hint in hints.items()]
         keys = "key" if len(unknown) == 1 else "keys"
         raise ConfigError(f"{where}: unknown {keys} {', '.join(named)}; use {', '.join(sorted(allowed))}")
 
