@@ -81,12 +81,11 @@ class PriceStore:
         try:
             version = _version(path)
             with pq.ParquetFile(path) as parquet:  # lighter than read_table's dataset machinery
-                table = parquet.read(columns=list(columns), use_pandas_metadata=True)
+                table = parquet.read(columns=[*columns, "Date"])
             meta = _parse_metadata(table.schema.metadata)
-            frame = table.to_pandas()
-            frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")
-            if "Adj Close" in columns and "Adj Close" not in frame.columns:
-                raise ValueError("no 'Adj Close' column")
+            # numbers straight from the columns: pandas' metadata round trip (to_pandas) cost twice the read
+            dates = pd.DatetimeIndex(table.column("Date").to_pandas(), name="Date").as_unit("ns")
+            frame = pd.DataFrame({c: table.column(c).to_numpy() for c in columns}, index=dates)
         except (OSError, pa.ArrowException, ValueError, TypeError, KeyError) as exc:
             raise self._corrupt(symbol, path, exc) from None
         seen_version, seen_columns = _verified.get(path, (None, frozenset()))
@@ -210,11 +209,19 @@ def _parse_metadata(schema_metadata: dict | None) -> dict:
 
 
 def _verify(symbol: str, frame: pd.DataFrame, meta: dict) -> None:
-    """The write's checks again, and agreement with the metadata written beside the prices."""
+    """The write's checks again, and agreement with the metadata written beside the prices.
+
+    The adjusted closes alone, with the checksum written beside them, need no second pass of the write's
+    checks: the same dates and numbers passed them when they were written (a backtest's read, 33 files:
+    0.05 s less)."""
     for column in frame.columns:
         if not pd.api.types.is_float_dtype(frame[column]):
             raise DataError(f"{column} holds {frame[column].dtype} values, not numbers")
-    check_frame(symbol, frame)
+    written = meta.get("checksum")
+    matches = "Adj Close" not in frame or written is None or written == checksum(frame)
+    vouched = written is not None and list(frame.columns) == ["Adj Close"] and len(frame) > 0
+    if not (vouched and matches):
+        check_frame(symbol, frame)
     if meta.get("symbol", symbol) != symbol:
         raise DataError(f"the file holds {meta['symbol']}'s prices, not {symbol}'s (a copy or a symlink?)")
     shape = (len(frame), str(frame.index[0].date()), str(frame.index[-1].date()))
@@ -223,7 +230,7 @@ def _verify(symbol: str, frame: pd.DataFrame, meta: dict) -> None:
             f"{shape[0]} rows {shape[1]} .. {shape[2]}, but {meta['rows']} rows {meta['first']} .. "
             f"{meta['last']} were written (edited outside infrabt?)"
         )
-    if "Adj Close" in frame and meta.get("checksum") not in (None, checksum(frame)):
+    if not matches:
         raise DataError("its prices do not match the checksum written with them (edited outside infrabt?)")
 
 

@@ -57,21 +57,56 @@ def batch_target_weights(variants: list[Strategy], prices: pd.DataFrame, start=N
     """``target_weights`` of every variant (all ``batchable``, one base strategy), grouped into blocks."""
     tickers = list(dict.fromkeys(t for v in variants for t in v.tickers))
     known = known_closes(prices[tickers])
-    weightings = _weighting_outputs(variants, known)
-    signals = [_overlay_signals([v.overlays[j] for v in variants], known) for j in range(_depth(variants))]
-    blocks = []
+    planned = []
     for first, positions in _groups(variants, known, start):
         members = [variants[p] for p in positions]
-        group = _Group(members, known, weightings, signals)
-        blocks.append(group.target_block(positions, first))
-    return blocks
+        planned.append((first, positions, members, _trade_rows(members[0].rebalance, known, first)))
+    # the weightings only on the rows some group trades on (a calendar's: ~1 day in 5 for weekly)
+    needed = np.unique(np.concatenate([rows for *_, rows in planned]))
+    weightings = Weightings(needed, _weighting_outputs(variants, known, needed))
+    signals = [_overlay_signals([v.overlays[j] for v in variants], known) for j in range(_depth(variants))]
+    return [
+        _Group(members, known, weightings, signals).target_block(positions, first, rows)
+        for first, positions, members, rows in planned
+    ]
+
+
+@dataclass(frozen=True)
+class Weightings:
+    """Each distinct weighting's output (``_weighting_key`` -> frame) on the rows ``rows`` of the panel."""
+
+    rows: np.ndarray
+    outputs: dict[str, pd.DataFrame]
+
+    def at(self, key: str, rows: np.ndarray) -> np.ndarray:
+        return self.outputs[key].to_numpy(dtype=float)[np.searchsorted(self.rows, rows)]
+
+
+def _trade_rows(schedule, known: pd.DataFrame, first: pd.Timestamp | None) -> np.ndarray:
+    """The rows a group's weights are needed on: a calendar schedule's trade dates (as
+    ``Strategy.target_weights``: its days from ``first`` on, plus ``first``); every row for a schedule that
+    reads each variant's own weights (a drift band); none without an allocation day."""
+    if first is None:
+        return np.empty(0, dtype=int)
+    if not isinstance(schedule, Every):
+        return np.arange(len(known))
+    trade_days = schedule.trade_days(known, known, first)
+    return _positions(known.index, trade_days, first)
+
+
+def _positions(index: pd.DatetimeIndex, trade_days: pd.DatetimeIndex, first: pd.Timestamp) -> np.ndarray:
+    """Rows of ``index``: the trade days from ``first`` on, plus ``first``."""
+    days = trade_days[trade_days >= first].union(pd.DatetimeIndex([first]))
+    return index.get_indexer(days)
 
 
 class _Group:
     """Variants with the same overlay assets, schedule kind and first allocation day: one array of weights,
     on the union of their tickers."""
 
-    def __init__(self, members: list[Strategy], known: pd.DataFrame, weightings: dict, signals: list[dict]):
+    def __init__(
+        self, members: list[Strategy], known: pd.DataFrame, weightings: Weightings, signals: list[dict]
+    ):
         self.members = members
         self.tickers = tuple(dict.fromkeys(t for m in members for t in m.tickers))
         self.known = known[list(self.tickers)]
@@ -81,13 +116,12 @@ class _Group:
         self.live = self.known.notna().to_numpy()
         self.weightings, self.signals = weightings, signals
 
-    def target_block(self, positions: list[int], first: pd.Timestamp | None) -> TargetBlock:
+    def target_block(self, positions: list[int], first: pd.Timestamp | None, rows: np.ndarray) -> TargetBlock:
+        """The members' weights on ``rows`` (``_trade_rows``)."""
         if first is None:
             nothing = np.empty((0, len(positions), len(self.tickers)))
             return TargetBlock(positions, self.known.index[:0], self.tickers, nothing, self.holds)
-        schedule = self.members[0].rebalance
-        if isinstance(schedule, Every):  # the same trade dates for every member: compute only those rows
-            rows = self._rows(schedule.trade_days(self.known, self.known, first), first)
+        if isinstance(self.members[0].rebalance, Every):  # the same trade dates for every member
             weights = self.weights(rows)
         else:
             rows, weights = self._own_trade_days(first)
@@ -102,14 +136,10 @@ class _Group:
         traded = np.zeros(full.shape[:2], dtype=bool)
         for v, member in enumerate(self.members):
             frame = pd.DataFrame(full[:, v], index=self.known.index, columns=list(self.tickers))
-            traded[self._rows(member.rebalance.trade_days(frame, self.known, first), first), v] = True
+            trade_days = member.rebalance.trade_days(frame, self.known, first)
+            traded[_positions(self.known.index, trade_days, first), v] = True
         rows = np.flatnonzero(traded.any(axis=1))
         return rows, np.where(traded[rows, :, None], full[rows], np.nan)
-
-    def _rows(self, trade_days: pd.DatetimeIndex, first: pd.Timestamp) -> np.ndarray:
-        """As ``Strategy.target_weights``: the schedule's days from ``first`` on, plus ``first``."""
-        days = trade_days[trade_days >= first].union(pd.DatetimeIndex([first]))
-        return self.known.index.get_indexer(days)
 
     def weights(self, rows: np.ndarray) -> np.ndarray:
         """(rows, members, tickers): the weighting, each overlay's move, the BTC share, NaN -> 0; one array,
@@ -138,8 +168,8 @@ class _Group:
         distinct = {key: d for d, key in enumerate(dict.fromkeys(keys))}
         stacked = np.zeros((len(rows), len(distinct), len(self.tickers)))
         for key, d in distinct.items():
-            frame = self.weightings[key]
-            stacked[:, d, [self.column[t] for t in frame.columns]] = frame.to_numpy(dtype=float)[rows]
+            columns = [self.column[t] for t in self.weightings.outputs[key].columns]
+            stacked[:, d, columns] = self.weightings.at(key, rows)
         # np.take keeps (rows, members, tickers) in C order; stacked[:, keys] laid the members outermost, so
         # every trade date's rows were scattered over the whole array in the simulation's loop
         return np.take(stacked, [distinct[key] for key in keys], axis=1)
@@ -205,9 +235,12 @@ def _weighting_key(variant: Strategy) -> str:
     return repr((variant.weighting, variant.assets))
 
 
-def _weighting_outputs(variants: list[Strategy], known: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each distinct weighting's output, on the columns it splits (as ``target_weights``): the blocks of one
-    class over the same assets at once (its ``outputs`` hook: inverse volatility shares one pass of sums)."""
+def _weighting_outputs(
+    variants: list[Strategy], known: pd.DataFrame, rows: np.ndarray
+) -> dict[str, pd.DataFrame]:
+    """Each distinct weighting's output on ``rows``, on the columns it splits (as ``target_weights``): the
+    blocks of one class over the same assets at once (its ``outputs`` hook, given the rows: inverse
+    volatility shares one pass of sums and computes only those rows)."""
     distinct: dict[tuple, dict[str, Block]] = {}
     for variant in variants:
         inputs = (type(variant.weighting), variant.assets)
@@ -216,9 +249,9 @@ def _weighting_outputs(variants: list[Strategy], known: pd.DataFrame) -> dict[st
     for (kind, assets), blocks in distinct.items():
         columns = known[list(resolve(assets))]
         if _own_hook(kind, "outputs"):
-            computed = kind.outputs(list(blocks.values()), columns)
+            computed = kind.outputs(list(blocks.values()), columns, rows)
         else:
-            computed = [block(columns) for block in blocks.values()]
+            computed = [block(columns).iloc[rows] for block in blocks.values()]
         outputs.update(zip(blocks, computed, strict=True))
     return outputs
 

@@ -75,25 +75,30 @@ class InverseVolatility(Block):
         return self.outputs([self], known)[0]
 
     @classmethod
-    def outputs(cls, weightings: "list[InverseVolatility]", known: pd.DataFrame) -> list[pd.DataFrame]:
+    def outputs(
+        cls, weightings: "list[InverseVolatility]", known: pd.DataFrame, rows: np.ndarray | None = None
+    ) -> list[pd.DataFrame]:
         """``w(known)`` for many blocks ``w`` at once, the hook a sweep calls (``strategies.batch``): every
         session-count lookback from one pass of cumulative sums (``windows.rolling_std``: a backtest and a
         sweep over lookbacks compute the same numbers); a duration takes its own time-based window.
+        ``rows``: only those rows of the result (a sweep's trade dates; the volatility of the others is
+        never computed).
 
         Not pandas' rolling std: its running update leaves a residue (2.8e-9 for three identical returns
         after larger ones) where a stale price has no volatility, and 1 / residue put ~100% in that asset."""
+        rows = np.arange(len(known)) if rows is None else rows
         returns = known.pct_change(fill_method=None)
         counts = [w.lookback for w in weightings if not isinstance(w.lookback, str)]
-        volatility = rolling_std(returns.to_numpy(), counts)
-        alive = live(known).to_numpy()
+        volatility = rolling_std(returns.to_numpy(), counts, rows)
+        alive = live(known).to_numpy()[rows]
         out = []
         for w in weightings:
             if isinstance(w.lookback, str):
                 by_time = when_full(rolling(returns, w.lookback).std(), returns, w.lookback).to_numpy()
-                inverse = _inverse_weights(by_time, alive)
+                inverse = _inverse_weights(by_time[rows], alive)
             else:
                 inverse = _inverse_weights(volatility[w.lookback], alive)
-            out.append(pd.DataFrame(inverse, index=known.index, columns=known.columns))
+            out.append(pd.DataFrame(inverse, index=known.index[rows], columns=known.columns))
         return out
 
     def describe(self) -> str:

@@ -87,35 +87,41 @@ def when_full(values, data: "pd.Series | pd.DataFrame", lookback: Lookback):
     return values.where(index >= ready.max())
 
 
-def rolling_std(values: np.ndarray, counts: "list[int]") -> dict[int, np.ndarray]:
+def rolling_std(
+    values: np.ndarray, counts: "list[int]", rows: np.ndarray | None = None
+) -> dict[int, np.ndarray]:
     """The sample standard deviation (ddof 1) of every full window of ``n`` rows of ``values`` (rows x
     columns, NaN = no value), for many session counts ``n`` at once, from one pass of cumulative sums: what
-    a sweep over lookbacks needs.
+    a sweep over lookbacks needs. ``rows`` (ascending positions): only the windows ending there, e.g. a
+    sweep's trade dates (the same numbers, bit for bit, as those rows of the whole result).
 
     NaN until a window holds ``n`` values (pandas' ``rolling(n, min_periods=n)``), exactly 0 for a window of
     identical values. A window's squared deviations are the difference of two running sums, which loses
     digits where it is tiny beside them (two nearly equal returns); those windows, usually a few percent of
     the short ones, are summed directly. Equal to a two-pass computation to ~1e-10 relative at worst.
     """
+    ends = np.arange(len(values)) if rows is None else np.asarray(rows, dtype=int)
     valid = ~np.isnan(values)
     centred = np.where(valid, values - _first_values(values), 0.0)  # smaller sums: fewer digits lost
     start = np.zeros((1, values.shape[1]))
     number, total, squares = (
         np.concatenate([start, np.cumsum(x, axis=0)]) for x in (valid, centred, centred * centred)
     )
-    run = _run_lengths(values)
+    run = _run_lengths(values)[ends]
     out = {}
     for n in counts:
-        std = np.full(values.shape, np.nan)
-        if 2 <= n <= len(values):
-            k, s, q = (x[n:] - x[:-n] for x in (number, total, squares))
+        std = np.full((len(ends), values.shape[1]), np.nan)
+        full = ends >= n - 1
+        if n >= 2 and full.any():
+            after = ends[full] + 1  # the window ending at row e: sums[e + 1] - sums[e + 1 - n]
+            k, s, q = (x[after] - x[after - n] for x in (number, total, squares))
             deviations = q - s * s / n
             # rounding error of the difference is below n * eps * (the running sum): keep it < 1e-10 relative
-            _sum_directly(deviations, deviations < 1e-6 * n * squares[n:], values, n)
+            _sum_directly(deviations, deviations < 1e-6 * n * squares[after], values, after - n, n)
             variance = np.maximum(deviations, 0.0) / (n - 1)
-            variance[run[n - 1 :] >= n] = 0.0
+            variance[run[full] >= n] = 0.0
             variance[k < n] = np.nan
-            std[n - 1 :] = np.sqrt(variance)
+            std[full] = np.sqrt(variance)
         out[n] = std
     return out
 
@@ -136,12 +142,15 @@ def _run_lengths(values: np.ndarray) -> np.ndarray:
     return row - np.maximum.accumulate(np.where(changed, row, 0), axis=0) + 1
 
 
-def _sum_directly(deviations: np.ndarray, where: np.ndarray, values: np.ndarray, n: int) -> None:
-    """The squared deviations of the windows ``where`` marks (window i = rows i .. i+n-1), two-pass."""
+def _sum_directly(
+    deviations: np.ndarray, where: np.ndarray, values: np.ndarray, starts: np.ndarray, n: int
+) -> None:
+    """The squared deviations of the windows ``where`` marks (window w = rows starts[w] .. starts[w]+n-1),
+    two-pass."""
     windows, columns = np.nonzero(where)
     step = max(1, 2**20 // n)  # bounded memory however many windows are marked
     for begin in range(0, len(windows), step):
-        i, c = windows[begin : begin + step], columns[begin : begin + step]
-        window = values[i[:, None] + np.arange(n), c[:, None]]
+        w, c = windows[begin : begin + step], columns[begin : begin + step]
+        window = values[starts[w][:, None] + np.arange(n), c[:, None]]
         window -= window.mean(axis=1, keepdims=True)
-        deviations[i, c] = (window * window).sum(axis=1)
+        deviations[w, c] = (window * window).sum(axis=1)

@@ -127,6 +127,12 @@ def test_rolling_std_of_many_lookbacks_equals_a_direct_two_pass_and_pandas():
                 got[:, columns] / scale, expected[:, columns] / scale, rtol=0, atol=1e-9, equal_nan=True
             )
     assert zeros > 0  # the identical-values case is exercised
+    # only some rows (a sweep's trade dates, the first rows before any window is full among them): those rows
+    # of the whole result, bit for bit, the windows summed directly included
+    rows = np.sort(np.random.default_rng(6).choice(len(values), 300, replace=False))
+    rows[:3] = [0, 1, 2]
+    for n, some in rolling_std(values, counts, rows).items():
+        np.testing.assert_array_equal(some, batched[n][rows])
 
 
 def test_a_stale_price_has_no_volatility_and_gets_no_inverse_volatility_weight():

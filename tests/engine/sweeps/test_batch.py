@@ -313,21 +313,26 @@ def test_same_order_equals_placing_every_variant_by_its_definition(seed):
 
 
 def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
-    """27 variants, three lookbacks: one pass of rolling sums for all three, and no lookback by itself."""
+    """27 variants, three lookbacks: one pass of rolling sums for all three, and no lookback by itself; the
+    volatility only on the rows some variant trades on (weekly, monthly, quarterly: the weekly ones and the
+    first day), not on every day."""
     import infrabt.strategies.weighting as weighting_module
 
     base, values = CASES["inverse volatility x btc share x rebalance"]
-    passes, singles = [], []
+    passes, singles, computed = [], [], []
     original = weighting_module.rolling_std
 
-    def counted(returns, counts):
+    def counted(returns, counts, rows=None):
         passes.append(sorted(counts))
-        return original(returns, counts)
+        computed.append((len(returns), len(rows)))
+        return original(returns, counts, rows)
 
     monkeypatch.setattr(weighting_module, "rolling_std", counted)
     monkeypatch.setattr(InverseVolatility, "__call__", lambda self, known: singles.append(self))
     chunk_orders(task_for(base, prices), grid(values))
     assert passes == [[5, 20, 63]] and singles == []
+    [(days, rows)] = computed
+    assert rows < days / 3
 
 
 @dataclass(frozen=True)
