@@ -179,7 +179,7 @@ class PartStore:
         return table, pd.DataFrame(numbers, index=table.index, columns=sums), sample
 
 
-# --- executors: each yields (chunk, result frame) as chunks finish
+# --- executors: each yields chunks as they finish, their parts written
 # -------------------------------------------------
 
 _WORKER_TASK = None
@@ -192,42 +192,44 @@ def _init_worker(task) -> None:
     warnings.filterwarnings("ignore")
 
 
-def _run_in_worker(params: pd.DataFrame, costs: Costs) -> ChunkResult:
+def _run_in_worker(store: PartStore, chunk: Chunk, params: pd.DataFrame) -> None:
+    """The chunk evaluated and its part written here, beside the other workers: written by the parent, the
+    parts were a serial step after them (and every chunk's rows crossed a pipe)."""
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
-    return evaluate_chunk(_WORKER_TASK, params, costs)
+    store.write(chunk, evaluate_chunk(_WORKER_TASK, params, chunk.costs))
 
 
 def run_local(
-    task, variants: pd.DataFrame, chunks: list[Chunk], workers: int
-) -> Iterator[tuple[Chunk, ChunkResult]]:
+    task, variants: pd.DataFrame, chunks: list[Chunk], workers: int, store: PartStore
+) -> Iterator[Chunk]:
     """Chunks in ``workers`` processes (the task is sent once per process); one worker runs in this process.
 
     Every chunk is submitted here, before the caller starts its progress bar: the workers are forked now,
     while this process runs no other thread (forking beside a running thread can inherit a held lock).
     """
     if workers <= 1 or len(chunks) <= 1:
-        return _in_this_process(task, variants, chunks)
+        return _in_this_process(task, variants, chunks, store)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(task,))
-    futures = {pool.submit(_run_in_worker, variants.iloc[c.start : c.stop], c.costs): c for c in chunks}
+    futures = {pool.submit(_run_in_worker, store, c, variants.iloc[c.start : c.stop]): c for c in chunks}
     return _as_finished(pool, futures)
 
 
-def _in_this_process(
-    task, variants: pd.DataFrame, chunks: list[Chunk]
-) -> Iterator[tuple[Chunk, ChunkResult]]:
+def _in_this_process(task, variants: pd.DataFrame, chunks: list[Chunk], store: PartStore) -> Iterator[Chunk]:
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
 
     for chunk in chunks:
-        yield chunk, evaluate_chunk(task, variants.iloc[chunk.start : chunk.stop], chunk.costs)
+        store.write(chunk, evaluate_chunk(task, variants.iloc[chunk.start : chunk.stop], chunk.costs))
+        yield chunk
 
 
-def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[Chunk, ChunkResult]]:
-    """Results as chunks finish; on an error or Ctrl-C the queued chunks are cancelled, running ones end."""
+def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator:
+    """What each future was submitted for, as it finishes (its error raised here); on an error or Ctrl-C the
+    queued ones are cancelled, running ones end. A finished future is let go of: it holds its result."""
     try:
         for future in as_completed(futures):
-            # popped: a finished future keeps its result, and a million variants' rows would pile up here
-            yield futures.pop(future), future.result()
+            future.result()
+            yield futures.pop(future)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -255,10 +257,9 @@ def connect_dask(address: str, strict: bool, timeout: float = DASK_TIMEOUT):
         return None
 
 
-def run_dask(
-    client, task, variants: pd.DataFrame, chunks: list[Chunk]
-) -> Iterator[tuple[Chunk, ChunkResult]]:
-    """Chunks as Dask tasks; the task (prices, strategy) is scattered to every worker once."""
+def run_dask(client, task, variants: pd.DataFrame, chunks: list[Chunk], store: PartStore) -> Iterator[Chunk]:
+    """Chunks as Dask tasks, their parts written here (a cluster's workers may not see this folder); the
+    task (prices, strategy) is scattered to every worker once."""
     from dask.distributed import as_completed as dask_completed
 
     from infrabt.engine.sweeps.evaluate import evaluate_chunk
@@ -270,7 +271,8 @@ def run_dask(
     }
     try:
         for future in dask_completed(list(futures)):
-            yield futures[future], future.result()
+            store.write(futures[future], future.result())
+            yield futures[future]
     finally:
         for future in futures:
             future.cancel()
@@ -333,13 +335,15 @@ def execute(
     todo = [c for c in chunks if not store.done(c)]
     reused = len(chunks) - len(todo)
     # local workers are forked here, before the progress bar starts its refresh thread
-    results = run_dask(client, task, variants, todo) if client else run_local(task, variants, todo, workers)
+    if client is not None:
+        finished = run_dask(client, task, variants, todo, store)
+    else:
+        finished = run_local(task, variants, todo, workers, store)
     bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c)), progress)
     try:
-        for chunk, result in results:
-            store.write(chunk, result)
+        for chunk in finished:
             bar.advance(chunk.size)
     finally:
         bar.close()
-        results.close()  # stops the workers (queued chunks cancelled) if we leave early
+        finished.close()  # stops the workers (queued chunks cancelled) if we leave early
     return len(todo), reused

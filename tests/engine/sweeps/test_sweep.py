@@ -412,7 +412,8 @@ def test_top_ranks_by_the_metric_with_nan_last_without_sorting_the_table():
 
 
 def test_finished_chunks_are_not_kept_by_the_executor():
-    """A finished future holds its chunk's rows: the executor lets go of each once it is handed over."""
+    """A finished future holds its result: the executor lets go of each once its chunk is handed over, and
+    a worker's error reaches the caller."""
     from concurrent.futures import ProcessPoolExecutor
 
     from infrabt.engine.sweeps.execute import _as_finished
@@ -420,10 +421,13 @@ def test_finished_chunks_are_not_kept_by_the_executor():
     pool = ProcessPoolExecutor(max_workers=1)
     futures = {pool.submit(abs, -n): n for n in range(3)}
     handed = []
-    for chunk, result in _as_finished(pool, futures):
-        handed.append((chunk, result))
+    for chunk in _as_finished(pool, futures):
+        handed.append(chunk)
         assert len(futures) == 3 - len(handed)
-    assert sorted(handed) == [(0, 0), (1, 1), (2, 2)]
+    assert sorted(handed) == [0, 1, 2]
+    pool = ProcessPoolExecutor(max_workers=1)
+    with pytest.raises(TypeError):
+        list(_as_finished(pool, {pool.submit(abs, "x"): 0}))
 
 
 @pytest.mark.parametrize(("strategy", "ticker"), [("btc_trend", "BTC-USD"), ("sixty_forty", "SPY")])
