@@ -92,6 +92,27 @@ def test_pbo_from_block_sums_equals_the_brute_force_definition():
     np.testing.assert_allclose(np.sort(got.logits), np.sort(logits), rtol=0, atol=1e-9)
 
 
+def test_a_sample_of_splits_is_a_seeded_subset_of_the_brute_force_splits(monkeypatch):
+    """Past MAX_CELLS the PBO takes a seeded sample of the splits (in complementary pairs, whose two Sharpe
+    matrices serve both): every sampled split's logit is the brute-force CSCV's for some split, and the PBO
+    is the share of those at or below zero."""
+    import infrabt.engine.sweeps.overfitting as overfitting
+
+    returns = noise(30, seed=2)
+    returns[:, 5] += 0.0003
+    _, logits = brute_force_pbo(returns, blocks=8)
+    monkeypatch.setattr(overfitting, "MIN_SPLITS", 20)
+    monkeypatch.setattr(overfitting, "MAX_CELLS", 0)
+    got = pbo_of(returns, blocks=8)
+    assert (got.splits, got.splits_possible) == (20, 70)
+    distance = np.abs(got.logits[:, None] - logits[None, :]).min(axis=1)
+    np.testing.assert_array_less(distance, 1e-9)
+    assert got.pbo == (got.logits <= 0).mean()
+    np.testing.assert_array_equal(pbo_of(returns, blocks=8).logits, got.logits)  # one seed, one sample
+    with pytest.raises(ValueError, match="odd"):
+        overfitting.cscv(np.zeros((5, 3)), np.ones((5, 3)), np.full(5, 10.0))
+
+
 def test_pure_noise_overfits_half_the_time_and_its_best_is_not_significant():
     pbos = []
     for seed in range(4):
