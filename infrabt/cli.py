@@ -102,6 +102,21 @@ def main_options(
         os.environ["INFRABT_UNIVERSE"] = str(universe)  # read by infrabt.data.universe, like the env var
 
 
+@contextmanager
+def loading_libraries() -> Iterator[None]:
+    """Import pandas, pyarrow & co. without the garbage collector, then freeze what is loaded.
+
+    Their module graphs hold no garbage, but the collector walked them again and again while they loaded
+    (~0.05 s of a command's 0.45 s start-up); frozen, later collections skip them, and so do the sweep's
+    forked workers, which would otherwise copy the pages the collector touches."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 _HELD = ExitStack()
 """Locks a command holds until it ends (its --out folder), released by ``friendly_errors``."""
 
@@ -475,10 +490,11 @@ def run_backtest(
     ] = False,
 ) -> None:
     """Backtest strategies on one calendar; write returns.csv, metrics.csv and the HTML report to --out."""
-    import pandas as pd
+    with loading_libraries():
+        import pandas as pd
 
-    from infrabt.data.errors import StrategyError
-    from infrabt.engine.api import run, write_csvs
+        from infrabt.data.errors import StrategyError
+        from infrabt.engine.api import run, write_csvs
 
     # a malformed crises or claims file (or a claim naming a window no file lists), or an unwritable --out,
     # fails before the backtest
@@ -584,8 +600,9 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: many variants, chunked and resumable, scored in and out of sample."""
 
-    from infrabt.engine.sweeps.spec import load_spec
-    from infrabt.reports.sweep_report import sweep as run_sweep
+    with loading_libraries():
+        from infrabt.engine.sweeps.spec import load_spec
+        from infrabt.reports.sweep_report import sweep as run_sweep
 
     checked = load_spec(spec)  # a bad spec fails before --out is created
     claim_out(out, final="sweep.html")

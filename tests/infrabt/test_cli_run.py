@@ -332,3 +332,20 @@ def test_a_universe_file_mistake_is_not_blamed_on_a_shipped_strategy(tmp_path):
     error = done.stdout + done.stderr
     assert "mine.toml" in error and "gruop" in error
     assert "strategy module" not in error and "Traceback" not in error
+
+
+def test_libraries_load_without_the_collector_which_is_back_on_after(monkeypatch):
+    """The heavy imports run with the garbage collector off and end frozen; the collector is on again for
+    the work (a sweep's million variants need it), also when an import fails."""
+    import gc
+
+    from infrabt.cli import loading_libraries
+
+    seen = []
+    monkeypatch.setattr(gc, "freeze", lambda: seen.append("frozen"))
+    with loading_libraries():
+        seen.append(gc.isenabled())
+    assert seen == [False, "frozen"] and gc.isenabled()
+    with pytest.raises(ImportError), loading_libraries():
+        import infrabt.no_such_module  # noqa: F401
+    assert gc.isenabled()
