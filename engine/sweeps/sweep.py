@@ -279,6 +279,7 @@ def as_spec(spec: "SweepSpec | str | Path | dict") -> SweepSpec:
 def expand(spec: SweepSpec):
     """The base strategy, the variant table (index = variant id, one column per swept parameter), and the
     strategies ``one_at_a_time`` checked (which tell the tickers and the warm-up the sweep needs)."""
+    from infrabt.data.universe import pinned
     from infrabt.strategies import Fixed, Strategy, load_strategies
 
     if spec.random is not None:
@@ -301,7 +302,8 @@ def expand(spec: SweepSpec):
             f"sweep {spec.name!r}: unknown strategy {spec.strategy!r}; known: {', '.join(sorted(known))}"
         )
     base = known[spec.strategy]
-    checked = one_at_a_time(spec, base)  # bad names and values fail here, named, not deep inside a worker
+    with pinned():  # one reading of the universe files for every variant checked
+        checked = one_at_a_time(spec, base)  # bad names and values fail here, named, not inside a worker
     return base, grid_variants(spec), [base, *checked]
 
 
