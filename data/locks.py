@@ -37,8 +37,9 @@ class LockedError(InfrabtError):
 
 
 @contextmanager
-def cache_lock(root: "str | Path") -> Iterator[None]:
-    """Hold the price cache's lock (re-entrant in this process); wait for another holder, saying who it is."""
+def cache_lock(root: "str | Path", doing: str = "writing") -> Iterator[None]:
+    """Hold the price cache's lock (re-entrant in this process); wait for another holder, saying who it is
+    and what it is ``doing`` (a reader holds it too, for a moment: one version of the cache per panel)."""
     root = Path(root)
     with suppress(OSError):
         root.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def cache_lock(root: "str | Path") -> Iterator[None]:
     if not os.access(root, os.W_OK):
         yield  # a read-only cache has no writer to wait for (and a write will say it cannot write)
         return
-    with _held(root / CACHE_LOCK, wait=_wait_seconds(), what=f"the price cache {root}"):
+    with _held(root / CACHE_LOCK, wait=_wait_seconds(), what=f"the price cache {root}", doing=doing):
         yield
 
 
@@ -85,7 +86,7 @@ def remove_leftovers(folder: Path) -> list[Path]:
 
 
 @contextmanager
-def _held(path: Path, wait: float, what: str) -> Iterator[None]:
+def _held(path: Path, wait: float, what: str, doing: str = "using") -> Iterator[None]:
     path = path.resolve()
     lock = _locks.setdefault(path, FileLock(path, thread_local=False))
     owner = path.with_name(path.name + ".owner")
@@ -94,7 +95,7 @@ def _held(path: Path, wait: float, what: str) -> Iterator[None]:
             lock.acquire(timeout=0)
         except Timeout:
             _wait(lock, owner, wait, what)
-        _write_owner(owner)
+        _write_owner(owner, doing)
     else:
         lock.acquire()  # re-entrant: this process holds it already
     try:
@@ -104,12 +105,12 @@ def _held(path: Path, wait: float, what: str) -> Iterator[None]:
 
 
 def _wait(lock: FileLock, owner: Path, wait: float, what: str) -> None:
-    holder = _holder(owner)
+    holder, doing = _holder(owner)
     if wait <= 0:
         raise LockedError(
             f"{what} is in use by {holder}; wait for it to finish, or choose another folder with --out"
         ) from None
-    print(f"waiting for {holder}, which is writing {what} ...", file=sys.stderr, flush=True)
+    print(f"waiting for {holder}, which is {doing} {what} ...", file=sys.stderr, flush=True)
     try:
         lock.acquire(timeout=wait)
     except Timeout:
@@ -118,16 +119,20 @@ def _wait(lock: FileLock, owner: Path, wait: float, what: str) -> None:
         ) from None
 
 
-def _write_owner(owner: Path) -> None:
-    """Who holds the lock, for the message another process shows (best effort: the lock works without it)."""
-    info = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]), "since": time.time()}
+def _write_owner(owner: Path, doing: str) -> None:
+    """Who holds the lock and why, for the message another process shows (best effort: the lock works
+    without it)."""
+    info = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]), "since": time.time(), "doing": doing}
     with suppress(OSError):
         owner.write_text(json.dumps(info))
 
 
-def _holder(owner: Path) -> str:
+def _holder(owner: Path) -> tuple[str, str]:
+    """Who holds a lock, and what it is doing ("using" when the owner file does not say)."""
     try:
         info = json.loads(owner.read_text())
-        return f"infrabt process {info['pid']} ({info['command']})"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "another infrabt process"
+        doing = info.get("doing")
+        holder = f"infrabt process {info['pid']} ({info['command']})"
+        return holder, doing if isinstance(doing, str) else "using"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "another infrabt process", "using"

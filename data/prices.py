@@ -41,7 +41,7 @@ def load_prices(
     store = store or PriceStore()
     offline = offline_by_default() if offline is None else offline
     ensure_cached(symbols, store, offline)
-    with cache_lock(store.root):  # one consistent version of the cache, never half an import
+    with cache_lock(store.root, doing="reading"):  # one version of the cache, never half an import
         closes = {s: store.read(s, columns=("Adj Close",))["Adj Close"] for s in symbols}
     start = min(c.index[0] for c in closes.values()) if start is None else pd.Timestamp(start)
     if end is None:  # a start after the newest price gives an empty panel, which the caller can name

@@ -13,7 +13,7 @@ HOLD = """
 import sys, time
 from pathlib import Path
 from infrabt.data.locks import {lock}
-with {lock}(sys.argv[1]):
+with {lock}(sys.argv[1]{args}):
     Path(sys.argv[2]).write_text("held")
     time.sleep(float(sys.argv[3]))
     with open(sys.argv[4], "a") as log:
@@ -21,8 +21,8 @@ with {lock}(sys.argv[1]):
 """
 
 
-def hold(lock: str, folder, marker, seconds: float, log):
-    holder = start_python(HOLD.format(lock=lock), str(folder), str(marker), str(seconds), str(log))
+def hold(lock: str, folder, marker, seconds: float, log, args: str = ""):
+    holder = start_python(HOLD.format(lock=lock, args=args), str(folder), str(marker), str(seconds), str(log))
     assert wait_for(marker.exists), holder.communicate()
     return holder
 
@@ -46,9 +46,29 @@ def test_a_second_cache_writer_waits_for_the_first(tmp_store, make_prices, tmp_p
     _, err = writer.communicate(timeout=120)
     holder.wait(timeout=60)
     assert writer.returncode == 0, err
-    assert f"waiting for infrabt process {holder.pid}" in err
+    assert f"waiting for infrabt process {holder.pid}" in err and "which is writing the price cache" in err
     assert log.read_text().splitlines() == ["holder released", "writer wrote"]
     assert tmp_store.metadata("SPY")["source"] == "second writer"
+
+
+def test_a_writer_waiting_for_a_reader_says_it_is_reading(tmp_store, make_prices, tmp_path):
+    """Readers hold the lock too (a panel is one version of the cache): the wait names what the holder does,
+    not "writing" for a run that only reads."""
+    holder = hold("cache_lock", tmp_store.root, tmp_path / "held", 1.0, tmp_path / "log", ', doing="reading"')
+    writer = start_python(
+        """
+        import sys
+        import pandas as pd
+        from infrabt.data.store import PriceStore
+        frame = pd.DataFrame({"Adj Close": [1.0, 2.0]}, index=pd.date_range("2024-01-02", periods=2))
+        PriceStore(sys.argv[1]).write("SPY", frame, "writer")
+        """,
+        str(tmp_store.root),
+    )
+    _, err = writer.communicate(timeout=120)
+    holder.wait(timeout=60)
+    assert writer.returncode == 0, err
+    assert f"waiting for infrabt process {holder.pid}" in err and "which is reading the price cache" in err
 
 
 def test_a_reader_waits_for_a_whole_import(tmp_store, tmp_path):
