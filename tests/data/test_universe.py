@@ -55,6 +55,7 @@ def test_the_universe_option_file_wins_over_the_others(tmp_path, monkeypatch):
         ('[groups]\nai = ["CRWV"]\n', r"group ai names CRWV, which no universe file lists"),
         ('[groups]\nSPY = ["QQQ"]\n', r"SPY is both a group and a ticker"),
         ("[portfolio]\nx = 1\n", r"mine.toml: unknown table\(s\) portfolio"),
+        ('[tickers.crwv]\ngroup = "ai"\n', r"\[tickers.crwv\]: .*upper case; write \[tickers.CRWV\]"),
     ],
 )
 def test_a_malformed_user_universe_names_the_file_and_the_fix(tmp_path, monkeypatch, text, message):
