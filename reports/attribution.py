@@ -36,14 +36,18 @@ def factor_returns(assets: pd.DataFrame) -> pd.DataFrame:
 
 
 def factor_regression(returns: pd.Series, factors: pd.DataFrame, periods_per_year: int) -> dict:
-    """Annualized alpha (mean daily intercept x periods), its Newey-West t-statistic, betas and R^2."""
+    """Annualized alpha (mean daily intercept x periods), its Newey-West t-statistic, betas and R^2.
+
+    A strategy that is the factors (SPY held alone, QQQ = SPY + the tech tilt) leaves residuals of float
+    noise: its alpha is ~1e-13 and the t-statistic of that noise (16 for spy) means nothing, so it is NaN."""
     frame = pd.concat([returns.rename("__r"), factors], axis=1).dropna()
     if len(frame) < 60 or factors.empty:
         return {}
     fit = hac_fit(frame["__r"], frame[factors.columns])
+    exact = 1 - fit.rsquared < 1e-9
     return {
         "alpha_annualized": float(fit.params["const"] * periods_per_year),
-        "alpha_t": float(fit.tvalues["const"]),
+        "alpha_t": np.nan if exact else float(fit.tvalues["const"]),
         **{f"beta {name}": float(fit.params[name]) for name in factors.columns},
         "r_squared": float(fit.rsquared),
     }

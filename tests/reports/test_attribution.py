@@ -89,6 +89,23 @@ def test_factor_regression_recovers_known_exposures_and_alpha():
     assert fit["r_squared"] == pytest.approx(1 - residuals.var() / strategy.var(ddof=0), rel=1e-9)
 
 
+def test_a_strategy_that_is_the_factors_has_no_alpha_t_statistic():
+    """SPY held alone, or QQQ (SPY plus the tech tilt): the residuals are float noise, whose t-statistic read
+    16 in a full run; it is NaN ("-" on the page), and a strategy one part in a thousand off keeps its own."""
+    rng = np.random.default_rng(9)
+    days = pd.bdate_range("2019-01-01", periods=800)
+    assets = pd.DataFrame(
+        rng.normal(0.0004, 0.01, (len(days), 4)), index=days, columns=["SPY", "QQQ", "BTC-USD", "GLD"]
+    )
+    factors = factor_returns(assets)
+    for held in ("SPY", "QQQ"):
+        fit = factor_regression(assets[held], factors, 252)
+        assert np.isnan(fit["alpha_t"]) and fit["alpha_annualized"] == pytest.approx(0.0, abs=1e-10)
+        assert fit["r_squared"] == pytest.approx(1.0)
+    nearly = assets["SPY"] + rng.normal(0, 0.0003, len(days))  # 1 - R^2 ~ 1e-3
+    assert np.isfinite(factor_regression(nearly, factors, 252)["alpha_t"])
+
+
 def test_attribution_table_has_every_strategy_sleeve_and_year(result):
     table = attribution(result, asset_returns(result.prices), GROUPS)
     assert set(table.strategy) == {"spy", "rails", "mix"}
