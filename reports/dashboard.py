@@ -64,6 +64,8 @@ class Page:
     """Strategies that hold only the rails (miners, compute, financial plumbing): the thesis's answer."""
     notes: list[str] = field(default_factory=list)
     """What a reader must know about the data range (a stale series that set the end date)."""
+    references: list[str] = field(default_factory=lambda: ["BTC", "gold"])
+    """The reference assets drawn bold in the thesis charts (not one the benchmark holds alone)."""
 
 
 class _CompiledTemplates(FileSystemBytecodeCache):

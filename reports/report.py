@@ -166,7 +166,10 @@ def build_page(
 ) -> dashboard.Page:
     """Numbers, sentences and figures for the dashboard."""
     names = list(result.returns.columns)
-    references = asset_returns(result.prices[[t for t in (BTC, GOLD) if t in result.prices.columns]])
+    # a reference asset the benchmark holds alone is the benchmark (pure_btc is BTC): a correlation of 1.00
+    benchmark_holds = result.strategies[benchmark].tickers if benchmark in result.strategies else ()
+    kept = [t for t in (BTC, GOLD) if t in result.prices.columns and tuple(benchmark_holds) != (t,)]
+    references = asset_returns(result.prices[kept])
     thesis = thesis_check(result.returns, references, benchmark, listed)
     colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
@@ -187,6 +190,7 @@ def build_page(
         failures=dict(result.failures),
         rails=rails_strategies(result),
         notes=list(run["notes"]),
+        references=[{BTC: "BTC", GOLD: "gold"}[t] for t in kept],
     )
 
 

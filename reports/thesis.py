@@ -108,7 +108,9 @@ def _havens(returns: pd.DataFrame, windows: list[Crisis], benchmark: str) -> pd.
 def _regime_sentence(rolling: pd.DataFrame, what: str, benchmark: str) -> str:
     """'BTC's 63-day correlation with SPY averaged X before 2020 and Y since 2022', for eras in the data."""
     subject = BTC if BTC in rolling.columns else (rolling.columns[0] if len(rolling.columns) else None)
-    if subject is None or rolling[subject].dropna().empty:
+    if subject is None:  # the benchmark alone (a crypto-only run of pure_btc: BTC is the benchmark)
+        return f"Nothing else in this run to compare with {benchmark}."
+    if rolling[subject].dropna().empty:
         return f"Not enough overlapping data for a {WINDOW}-day {what.split()[0]}."
     values = rolling[subject].dropna()
     eras = [
