@@ -202,12 +202,8 @@ def _refuse_lost_days(parsed: Parsed, store: PriceStore) -> None:
 
 def _cached_days(store: PriceStore, symbol: str) -> pd.DatetimeIndex | None:
     """The days ``store`` holds for ``symbol``; None if none is readable (an import repairs a broken file)."""
-    if not store.has(symbol):
-        return None
-    try:
-        return store.read(symbol, columns=("Adj Close",)).index
-    except DataError:
-        return None
+    cached, _ = store.try_read(symbol, columns=("Adj Close",))
+    return None if cached is None else cached.index
 
 
 def _flatten_download_header(path: Path, raw: pd.DataFrame) -> pd.DataFrame:

@@ -100,6 +100,18 @@ class PriceStore:
             _verified[path] = (version, earlier | set(frame.columns))
         return frame
 
+    def try_read(
+        self, symbol: str, columns: Sequence[str] = COLUMNS
+    ) -> tuple[pd.DataFrame | None, str | None]:
+        """``read``, for a writer about to replace the file: (frame, None); (None, None) if not cached;
+        (None, why) if the file is unreadable (the writer rebuilds it)."""
+        if not self.has(symbol):
+            return None, None
+        try:
+            return self.read(symbol, columns), None
+        except DataError as exc:
+            return None, str(exc)
+
     def metadata(self, symbol: str) -> dict:
         """``{source, fetched_at, first, last, rows, warnings, symbol, checksum}`` written with the prices."""
         path = self._existing(symbol)

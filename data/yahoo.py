@@ -285,13 +285,10 @@ def _store_update(
 
 def _cached(store: PriceStore, symbol: str, report: UpdateReport) -> pd.DataFrame | None:
     """The cached prices of ``symbol``; None if it is not cached, or corrupt (then noted in ``report``)."""
-    if not store.has(symbol):
-        return None
-    try:
-        return store.read(symbol)
-    except DataError as exc:
-        report.corrupt[symbol] = str(exc)
-        return None
+    cached, problem = store.try_read(symbol)
+    if problem:
+        report.corrupt[symbol] = problem
+    return cached
 
 
 def _plan(store: PriceStore, symbol: str, start, report: UpdateReport) -> _Plan:
