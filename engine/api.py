@@ -55,7 +55,7 @@ def run(
     end = run_end(prices, start, explicit_end)
     result = backtest(chosen, prices, calendar, costs, start=start, end=end)
     notes = end_notes(prices, start, end, requested=explicit_end)
-    return replace(result, benchmark=benchmark, notes=tuple(notes))
+    return replace(result, benchmark=benchmark, notes=tuple(notes), from_cache=True)
 
 
 def default_benchmark(strategies: list, calendar: str | None) -> str:

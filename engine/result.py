@@ -58,6 +58,9 @@ class BacktestResult:
     benchmark:   the strategy id the others are compared against (beta, correlation, the report).
     notes:       what a reader must know about the data range: a stale series that set the end date, an
                  ``end`` past a ticker's last price. Printed by the CLI, kept in run.json, shown on the page.
+    from_cache:  whether ``prices`` came from the price cache (``engine.run``): only then may the reports
+                 add other cached tickers (the thesis's assets) beside them; prices of your own are never
+                 mixed with the cache's.
 
     In a notebook: ``result.metrics()`` is the table of metrics.csv, ``result.plot()`` the growth of 1, and
     the result itself displays as a summary.
@@ -78,6 +81,7 @@ class BacktestResult:
     failures: dict[str, str] = field(default_factory=dict)
     benchmark: str = "spy"
     notes: tuple[str, ...] = ()
+    from_cache: bool = False
 
     @property
     def start(self) -> pd.Timestamp:

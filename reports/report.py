@@ -68,10 +68,11 @@ def write_report(
             run["claims_file"] = str(claims_file or THESIS_FILE)
             files.write_csv(out / "crises.csv", crises, index=False)
             files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
-            tested = evidence.gather(result, listed, claims, _groups(result.prices.columns))
+            prices = evidence.thesis_prices(result, claims)
+            tested = evidence.gather(result, listed, claims, _groups(result.prices.columns), prices)
             files.write_csv(out / "thesis.csv", tested.table, index=False)
             files.write_csv(out / "attribution.csv", tested.attribution, index=False)
-            page = build_page(result, benchmark, metrics, crises, listed, windows, run)
+            page = build_page(result, benchmark, metrics, crises, listed, windows, run, prices)
             evidence.add_to_page(page, tested)
         except BaseException:
             if jobs:
@@ -163,13 +164,16 @@ def build_page(
     listed: list[Crisis],
     windows: list[Crisis],
     run: dict,
+    prices: pd.DataFrame | None = None,
 ) -> dashboard.Page:
-    """Numbers, sentences and figures for the dashboard."""
+    """Numbers, sentences and figures for the dashboard (``prices``: the run's, or ``thesis_prices``, for
+    the reference assets)."""
     names = list(result.returns.columns)
+    prices = result.prices if prices is None else prices
     # a reference asset the benchmark holds alone is the benchmark (pure_btc is BTC): a correlation of 1.00
     benchmark_holds = result.strategies[benchmark].tickers if benchmark in result.strategies else ()
-    kept = [t for t in (BTC, GOLD) if t in result.prices.columns and tuple(benchmark_holds) != (t,)]
-    references = asset_returns(result.prices[kept])
+    kept = [t for t in (BTC, GOLD) if t in prices.columns and tuple(benchmark_holds) != (t,)]
+    references = asset_returns(prices[kept])
     thesis = thesis_check(result.returns, references, benchmark, listed)
     colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}

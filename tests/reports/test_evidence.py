@@ -141,3 +141,29 @@ def test_a_day_without_a_previous_close_has_no_return_in_the_statistics():
     assert returns.loc[index[3], "NEW"] == pytest.approx(0.1) and returns.loc[
         index[4], "OLD"
     ] == pytest.approx(120 / 99 - 1)
+
+
+def test_the_thesis_reads_its_assets_from_the_cache_whichever_strategies_ran(sweep_store, tmp_path):
+    """sixty_forty alone holds neither GLD nor BTC-USD: the thesis takes their cached prices on the run's
+    days, so the attribution regresses on every factor and the gold and BTC claims are tested, with the
+    numbers of a run whose strategies hold them (they read "GLD is not in this run's prices", and the
+    regression dropped two factors)."""
+    import infrabt as ib
+
+    tables = {}
+    for name, strategies in {"alone": ["sixty_forty"], "with": ["sixty_forty", "gold", "pure_btc"]}.items():
+        result = ib.run(strategies, start="2019-07-01", offline=True)
+        write_report(result, tmp_path / name, tearsheets=False, progress=False)
+        tables[name] = [pd.read_csv(tmp_path / name / f) for f in ("thesis.csv", "attribution.csv")]
+    (alone, alone_factors), (held, held_factors) = tables["alone"], tables["with"]
+    assert not alone["verdict"].fillna("").str.contains("(GLD|BTC-USD|QQQ) is not in this run").any()
+    assert (alone["verdict"].fillna("") == held["verdict"].fillna("")).all()
+    np.testing.assert_allclose(alone["estimate"], held["estimate"], rtol=1e-12, equal_nan=True)
+    assert alone["estimate"].notna().any()
+
+    def regression(table):
+        own = table[(table.strategy == "sixty_forty") & table.measure.isin(["alpha_annualized", "beta"])]
+        return own.set_index(["measure", own["item"].fillna("")])["value"]
+
+    assert {"GLD", "BTC-USD"} <= set(regression(alone_factors).index.get_level_values(1))
+    pd.testing.assert_series_equal(regression(alone_factors), regression(held_factors), rtol=1e-12)
