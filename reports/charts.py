@@ -82,6 +82,8 @@ def _log_ticks(values: pd.DataFrame) -> dict:
 
 
 ROLLING_HEIGHT, LEGEND_ROW_PX = 440, 19
+PHONE_HALF_ROW_CHARS = 15
+"""Legend characters (9 px type) beside a 30 px line sample in half the plot of a 320 px screen (~110 px)."""
 
 
 def rolling_chart(
@@ -117,11 +119,12 @@ def rolling_chart(
     fig.update_yaxes(title_text=title, range=y_range)
     _layout(fig, ROLLING_HEIGHT)
     shade_windows(fig, windows, rolling.index[0], rolling.index[-1])
-    # a phone: the legend two entries a row (half the plot's width, which 9 px type and the shortest line
-    # sample fit "tokenization_financials" into) and the figure taller by its rows; it was a scroll box that
-    # showed 10 of 16 names, one a row
-    rows = -(-len(rolling.columns) // 2)
-    legend = {"font": {"size": 9}, "entrywidth": 0.5, "entrywidthmode": "fraction", "itemwidth": 30}
+    # a phone: the legend's names two a row when the longest fits half the plot of a 320 px screen, else one
+    # a row, and the figure taller by its rows. It was a scroll box that showed 10 of 16 names; then two a
+    # row ran "tokenization_financials" 12 px past the figure on a 360 px screen (31 on a 320 px one)
+    per_row = 2 if max(len(str(name)) for name in rolling.columns) <= PHONE_HALF_ROW_CHARS else 1
+    rows = -(-len(rolling.columns) // per_row)
+    legend = {"font": {"size": 9}, "entrywidth": 1 / per_row, "entrywidthmode": "fraction", "itemwidth": 30}
     return for_phones(fig, {"height": ROLLING_HEIGHT + LEGEND_ROW_PX * rows, "legend": legend})
 
 

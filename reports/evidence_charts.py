@@ -13,7 +13,7 @@ from infrabt.reports.pivot import Pivot
 
 HALVING = pd.Timestamp("2024-04-20")
 """Bitcoin's fourth halving: the split the shipped claims file uses for the miners' pivot."""
-PHONE_TITLE_CHARS = 28  # an axis title's line on a phone (12 px type, ~200 px of plot)
+PHONE_TITLE_CHARS = 24  # an axis title's line on a phone (12 px type, ~160 px of plot on a 320 px screen)
 SLEEVE_COLORS = {
     "miners": "#b279a2",
     "gpu_datacenter": "#4c78a8",

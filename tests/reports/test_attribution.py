@@ -122,14 +122,15 @@ def test_attribution_table_has_every_strategy_sleeve_and_year(result):
 
 
 def test_on_a_phone_a_long_contribution_axis_title_takes_two_lines(result):
-    """Beside the strategies' names a phone's plot is ~200 px: the title was cut off at the right."""
+    """Beside the strategies' names a phone's plot is ~160 px on a 320 px screen: the title was cut off at
+    the right (at 28 characters a line, still at 320 px)."""
     label = "contribution to volatility (annualized)"
     figure = contribution_chart(
         attribution(result, asset_returns(result.prices), GROUPS), "risk_contribution", label
     )
     title = figure.layout.meta["narrow"]["layout"]["xaxis"]["title"]["text"]
     assert figure.layout.xaxis.title.text == label  # a desktop keeps one line
-    assert title.split("<br>") == ["contribution to volatility", "(annualized)"]
+    assert title.split("<br>") == ["contribution to", "volatility (annualized)"]
 
 
 def test_the_page_names_the_factors_a_run_lacks_prices_for(result):

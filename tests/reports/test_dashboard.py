@@ -175,6 +175,7 @@ def test_a_loss_too_small_to_show_reads_zero_not_minus_zero(value, kind, text):
     assert format_value(value, kind) == text
 
 
+SHORT_NAMES = ["BTC-USD", "GLD", "spy", "pure_btc", "btc_trend", "gold", "oil", "qqq", "sixty_forty"]
 STRATEGIES = ["btc_corr_switch", "btc_trend", "crypto_majors", "gold", "gpu_datacenter", "infra_thesis",
               "miners_to_ai", "oil", "pure_btc", "qqq", "rails_inverse_vol", "sixty_forty",
               "sixty_forty_btc5", "spy", "tokenization_financials"]  # fmt: skip
@@ -191,13 +192,16 @@ def test_on_a_phone_the_correlation_matrix_leaves_out_its_numbers_and_stands_its
     assert phone["traces"][0]["colorbar"]["orientation"] == "h"  # its width goes to the cells
 
 
-def test_on_a_phone_a_rolling_chart_lists_its_legend_two_a_row_in_a_taller_figure():
-    """One name a row, 16 names became a scroll box showing 10 of them."""
+@pytest.mark.parametrize(("names", "per_row"), [(["BTC-USD", *STRATEGIES], 1), (SHORT_NAMES, 2)])
+def test_on_a_phone_a_rolling_chart_lists_its_legend_in_a_taller_figure(names, per_row):
+    """16 names in a fixed height became a scroll box showing 10 of them; two a row ran
+    "tokenization_financials" past a 360 px screen: long names go one a row, short ones two."""
     days = pd.bdate_range("2020-01-01", periods=300)
-    rolling = pd.DataFrame(np.random.default_rng(1).normal(0, 0.3, (300, 16)), index=days,
-                           columns=["BTC-USD", *STRATEGIES])  # fmt: skip
+    rolling = pd.DataFrame(np.random.default_rng(1).normal(0, 0.3, (300, len(names))), index=days,
+                           columns=names)  # fmt: skip
     figure = rolling_chart(rolling, WINDOWS[:2], dict.fromkeys(rolling.columns, "#333"), "63-day beta")
     phone = figure.layout.meta["narrow"]["layout"]
-    assert phone["legend"]["entrywidthmode"] == "fraction" and phone["legend"]["entrywidth"] == 0.5
-    assert phone["height"] >= figure.layout.height + 8 * 18  # room for eight rows of two names
+    assert phone["legend"]["entrywidthmode"] == "fraction" and phone["legend"]["entrywidth"] == 1 / per_row
+    rows = -(-len(names) // per_row)
+    assert phone["height"] >= figure.layout.height + rows * 18  # room for every row
     assert [label["text"] for label in phone["annotations"]] == ["1", "2"]  # numbered crisis labels kept
