@@ -4,8 +4,8 @@
 strategy with different parameters) without repeating the work they share:
 
 - each distinct weighting runs once: variants that differ only in btc_share or rebalance share its output,
-  and a weighting's class may compute many parameter values at once (its ``outputs`` hook: inverse
-  volatility for every lookback from one pass of cumulative sums);
+  and a weighting's class may compute many parameter values at once, on the rows some variant trades on
+  (its ``outputs`` hook: inverse volatility for every lookback from one pass of cumulative sums);
 - overlay signals run once per distinct parameter set, through the block's ``signals`` hook, which can share
   more (``CorrelationSwitch``: one rolling correlation per lookback for every threshold);
 - what follows (moving weight to a fallback, the BTC carve-out, NaN -> 0) works row by row, so it runs only
