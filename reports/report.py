@@ -170,9 +170,10 @@ def build_page(
     the reference assets)."""
     names = list(result.returns.columns)
     prices = result.prices if prices is None else prices
-    # a reference asset the benchmark holds alone is the benchmark (pure_btc is BTC): a correlation of 1.00
-    benchmark_holds = result.strategies[benchmark].tickers if benchmark in result.strategies else ()
-    kept = [t for t in (BTC, GOLD) if t in prices.columns and tuple(benchmark_holds) != (t,)]
+    # a reference asset that the benchmark buys and holds is the benchmark (pure_btc is BTC): a correlation
+    # of 1.00 (btc_trend, which also holds BTC alone but not always, is not)
+    held = getattr(result.strategies.get(benchmark), "held_whole", None)
+    kept = [t for t in (BTC, GOLD) if t in prices.columns and t != held]
     references = asset_returns(prices[kept])
     thesis = thesis_check(result.returns, references, benchmark, listed)
     colors = colors_for([*references.columns, *names], benchmark)

@@ -92,6 +92,13 @@ class Strategy:
         return all(ticker(t).trades_weekends for t in self.tickers)
 
     @property
+    def held_whole(self) -> str | None:
+        """The one ticker a buy-and-hold strategy holds (pure_btc: BTC-USD), else None: one asset, no overlay
+        moving it to cash (btc_trend holds BTC-USD alone too, but not always), no BTC share beside it."""
+        single = len(self.tickers) == 1 and not self.overlays and not self.btc_share
+        return self.tickers[0] if single else None
+
+    @property
     def lookback(self) -> "int | str":
         """The longest lookback of any block (sessions, or a duration such as "200D")."""
         return max((block.lookback for block in self._blocks()), key=history_days)

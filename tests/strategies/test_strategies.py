@@ -276,3 +276,14 @@ def test_a_blend_needs_the_history_of_its_inner_weighting():
 def test_parameters_no_rule_can_use_are_refused_on_creation_and_in_sweeps(make):
     with pytest.raises(StrategyError, match=r"outside|not a duration"):  # "63": text is no session count
         make()
+
+
+def test_held_whole_is_the_one_ticker_of_a_buy_and_hold_strategy():
+    """The dashboard drops a reference asset the benchmark is (pure_btc is BTC) and the CLI says "buy and
+    hold": btc_trend also holds BTC-USD alone, but moves to cash, so it is not BTC."""
+    from infrabt.strategies import load_strategies
+
+    known = load_strategies()
+    expected = {"pure_btc": "BTC-USD", "spy": "SPY", "gold": "GLD", "btc_trend": None, "sixty_forty": None}
+    assert {sid: known[sid].held_whole for sid in expected} == expected
+    assert known["btc_trend"].tickers == ("BTC-USD",)
