@@ -13,7 +13,7 @@ from infrabt.reports.attribution import COSTS, FACTORS, attribution
 from infrabt.reports.claims import Thesis
 from infrabt.reports.dashboard import format_value
 from infrabt.reports.pivot import ROLLING_WINDOW, Pivot, miners_pivot
-from infrabt.reports.scorecard import NOT_TESTED, Inputs, claim_verdict, score
+from infrabt.reports.scorecard import COMPARES_STRATEGIES, NOT_TESTED, Inputs, claim_verdict, score
 from infrabt.reports.thesis import asset_returns
 
 PERCENT = {"move": "pct", "crisis_return_gap": "pct2", "crisis_drawdown_gap": "pct"}
@@ -34,16 +34,17 @@ FACTOR_TICKERS = ("SPY", "QQQ", "BTC-USD", "GLD")
 """What the attribution's factors (``attribution.FACTORS``) are made of."""
 
 
-def thesis_prices(result: BacktestResult, claims: Thesis) -> pd.DataFrame:
+def thesis_prices(result: BacktestResult, claims: Thesis) -> tuple[pd.DataFrame, list[str]]:
     """The run's prices, plus the cached prices of every ticker the claims or the factors name that the run's
-    strategies do not hold, on the run's days: a claim is tested, and a strategy regressed on every factor,
-    whichever strategies were run (with only infra_thesis and pure_btc, GLD's claims went untested and the
-    alpha was 14.7% a year against 11.5% in the full run).
+    strategies do not hold, on the run's days; and notes for the page about those added prices.
 
-    Only for a result whose prices came from the cache (``engine.run``), and from the cache and the bundled
-    snapshot only: a report never downloads. On the crypto calendar only
-    tickers that trade every day are added (an equity's weekend would be a made-up return of 0); a ticker
-    nowhere cached stays out, and its claims say so."""
+    A claim is then tested, and a strategy regressed on every factor, whichever strategies were run (with only
+    infra_thesis and pure_btc, GLD's claims went untested and the alpha was 14.7% a year against 11.5% in the
+    full run). Only for a result whose prices came from the cache (``engine.run``), and from the cache or the
+    bundled snapshot (seeded into the cache, as a run does), never a download. On the crypto calendar only
+    tickers that trade every day are added (an equity's weekend would be a made-up return of 0). A ticker
+    nowhere cached stays out and its claims say so; one whose file cannot be read stays out with a note naming
+    it; one whose prices end before the run's last day is noted, since its statistics stop there."""
     from infrabt.data.errors import InfrabtError
     from infrabt.data.prices import load_prices
     from infrabt.data.snapshot import snapshot_tickers
@@ -51,16 +52,17 @@ def thesis_prices(result: BacktestResult, claims: Thesis) -> pd.DataFrame:
     from infrabt.data.universe import resolve, ticker
 
     if not result.from_cache:  # prices of your own (``backtest``): the cache's would be another market
-        return result.prices
+        return result.prices, []
     names = {*FACTOR_TICKERS}
     for claim in claims.claims:
         for test in claim.tests:
-            names.update([test.asset, test.versus, test.factor, *test.factors])
+            if test.statistic not in COMPARES_STRATEGIES:
+                names.update([test.asset, test.versus, test.factor, *test.factors])
     wanted = []
     for name in sorted(names - {""}):
         try:
             wanted += resolve([name])
-        except InfrabtError:  # a strategy id (sharpe_difference compares strategies), not a ticker
+        except InfrabtError:  # no ticker symbol at all: the test that names it says so
             continue
     store, snapshot = PriceStore(), set(snapshot_tickers())
     extra = [
@@ -70,14 +72,31 @@ def thesis_prices(result: BacktestResult, claims: Thesis) -> pd.DataFrame:
         and (store.has(t) or t in snapshot)
         and (result.calendar != "crypto" or ticker(t).trades_weekends)
     ]
-    if not extra:
-        return result.prices
-    days = result.prices.index
+    days, notes = result.prices.index, []
+
+    def load(tickers: list[str]) -> pd.DataFrame:
+        panel = load_prices(tickers, start=days[0], end=days[-1], calendar=result.calendar, offline=True)
+        return panel.reindex(days)
+
     try:
-        more = load_prices(extra, start=days[0], end=days[-1], calendar=result.calendar, offline=True)
-    except InfrabtError:  # a corrupt file, say: the claims that need it say they were not tested
-        return result.prices
-    return pd.concat([result.prices, more.reindex(days)], axis=1)
+        added = load(extra) if extra else pd.DataFrame(index=days)
+    except InfrabtError:  # one unreadable file: the others still count, that one is named
+        parts = []
+        for symbol in extra:
+            try:
+                parts.append(load([symbol]))
+            except InfrabtError as exc:
+                notes.append(f"{symbol} is left out of the thesis check and the attribution: {exc}")
+        added = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=days)
+    for symbol, closes in added.items():
+        last = closes.last_valid_index()
+        if last is not None and last < days[-1]:
+            notes.append(
+                f"{symbol}'s prices end {last.date()}, before the run's last day {days[-1].date()}: the "
+                f"thesis statistics and factor regressions that use it stop there; `infrabt data update "
+                f"{symbol}`"
+            )
+    return pd.concat([result.prices, added], axis=1), notes
 
 
 def gather(

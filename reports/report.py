@@ -64,11 +64,14 @@ def write_report(
         try:
             metrics = write_csvs(result, out, benchmark)
             crises = crisis_table(result.returns, windows)
+            prices, thesis_notes = evidence.thesis_prices(result, claims)
             run = run_info(result, benchmark, [CRISES_FILE, *([crises_file] if crises_file else [])])
             run["claims_file"] = str(claims_file or THESIS_FILE)
+            run["notes"] += thesis_notes
+            # the prices the thesis check read beside the run's (its claims' assets and the factors)
+            run["thesis_data"] = data_ranges(prices.drop(columns=list(result.prices.columns)))
             files.write_csv(out / "crises.csv", crises, index=False)
             files.write_text(out / "run.json", json.dumps(run, indent=2, default=str) + "\n")
-            prices = evidence.thesis_prices(result, claims)
             tested = evidence.gather(result, listed, claims, _groups(result.prices.columns), prices)
             files.write_csv(out / "thesis.csv", tested.table, index=False)
             files.write_csv(out / "attribution.csv", tested.attribution, index=False)

@@ -425,6 +425,9 @@ def move_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     return Outcome(statement, f"{first.date()} to {last.date()}", float(move))
 
 
+COMPARES_STRATEGIES = frozenset({"sharpe_difference", "crisis_drawdown_gap"})
+"""Statistics whose ``asset`` and ``versus`` are strategy ids; the others name tickers or universe groups."""
+
 STATISTICS: dict[str, Callable[[ClaimTest, Inputs], Outcome]] = {
     "beta": beta_test,
     "beta_asymmetry": beta_asymmetry_test,
