@@ -334,12 +334,13 @@ def execute(
     counts."""
     todo = [c for c in chunks if not store.done(c)]
     reused = len(chunks) - len(todo)
+    resumed = len(variants) - sum(c.size for c in todo)  # counted now: a worker may finish one before the bar
     # local workers are forked here, before the progress bar starts its refresh thread
     if client is not None:
         finished = run_dask(client, task, variants, todo, store)
     else:
         finished = run_local(task, variants, todo, workers, store)
-    bar = Progress(len(variants), sum(c.size for c in chunks if store.done(c)), progress)
+    bar = Progress(len(variants), resumed, progress)
     try:
         for chunk in finished:
             bar.advance(chunk.size)

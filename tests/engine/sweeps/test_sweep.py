@@ -451,3 +451,36 @@ def test_a_spec_ending_after_the_data_scores_only_the_priced_days(sweep_store, t
         to_2030 = run_sweep({**spec, "end": "2030-01-01"}, tmp_path / "b", workers=1, offline=True)
     assert to_2030.end == to_data.end
     pd.testing.assert_frame_equal(to_2030.results, to_data.results)
+
+
+def test_a_chunk_a_worker_ends_before_the_progress_bar_starts_is_counted_once(tmp_path, monkeypatch):
+    """Workers write their own parts: one that lands between the submission and the bar's start was counted
+    as resumed and again as it finished (20,017 of 20,000 in a stubbed run)."""
+    import infrabt.engine.sweeps.execute as execute
+
+    costs = Costs()
+    chunks = [execute.Chunk(0, 0, 2, costs), execute.Chunk(1, 2, 4, costs)]
+    variants = pd.DataFrame({"lookback": [1, 2, 3, 4]}, index=[f"v{i}" for i in range(4)])
+    store = execute.PartStore(tmp_path, "fingerprint")
+
+    def finished_at_once(task, variants, todo, workers, store):
+        for chunk in todo:  # every part on disk before the caller starts its bar
+            store.write(chunk, (variants.iloc[chunk.start : chunk.stop], pd.DataFrame()))
+        return (chunk for chunk in todo)
+
+    counts = []
+
+    class Bar:
+        def __init__(self, total, done, enabled):
+            counts.append(done)
+
+        def advance(self, count):
+            counts.append(count)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(execute, "run_local", finished_at_once)
+    monkeypatch.setattr(execute, "Progress", Bar)
+    assert execute.execute(None, variants, chunks, store, workers=2, progress=False) == (2, 0)
+    assert counts == [0, 2, 2]  # nothing resumed, then each chunk once
