@@ -176,7 +176,8 @@ def _check_entry(path: Path, symbol: str, values) -> None:
         raise ConfigError(f"{path}: {symbol!r} is not a ticker symbol; use letters, digits and . - ^ = _")
     if symbol != symbol.upper():  # else a second ticker beside the upper-case one, with its own cache file
         raise ConfigError(
-            f"{path}: [tickers.{symbol}]: Yahoo's symbols are upper case; write [tickers.{symbol.upper()}]"
+            f"{path}: [tickers.{toml_key(symbol)}]: Yahoo's symbols are upper case; write "
+            f"[tickers.{toml_key(symbol.upper())}]"
         )
     unknown = sorted(set(values) - allowed)
     if unknown:

@@ -56,6 +56,7 @@ def test_the_universe_option_file_wins_over_the_others(tmp_path, monkeypatch):
         ('[groups]\nSPY = ["QQQ"]\n', r"SPY is both a group and a ticker"),
         ("[portfolio]\nx = 1\n", r"mine.toml: unknown table\(s\) portfolio"),
         ('[tickers.crwv]\ngroup = "ai"\n', r"\[tickers.crwv\]: .*upper case; write \[tickers.CRWV\]"),
+        ('[tickers."brk.b"]\ngroup = "x"\n', r'\[tickers."brk.b"\]: .*upper case; write \[tickers."BRK.B"\]'),
     ],
 )
 def test_a_malformed_user_universe_names_the_file_and_the_fix(tmp_path, monkeypatch, text, message):
