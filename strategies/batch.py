@@ -18,6 +18,7 @@ so those variants are computed on every day and keep their own trade dates. A st
 not declare ``batched`` is not ``batchable``: sweeps run it one variant at a time.
 """
 
+import inspect
 import itertools
 from dataclasses import dataclass
 
@@ -248,8 +249,10 @@ def _weighting_outputs(
     outputs: dict[str, pd.DataFrame] = {}
     for (kind, assets), blocks in distinct.items():
         columns = known[list(resolve(assets))]
-        if _own_hook(kind, "outputs"):
+        if _own_hook(kind, "outputs") and "rows" in inspect.signature(kind.outputs).parameters:
             computed = kind.outputs(list(blocks.values()), columns, rows)
+        elif _own_hook(kind, "outputs"):  # a hook written before the rows: every row, then the trade rows
+            computed = [frame.iloc[rows] for frame in kind.outputs(list(blocks.values()), columns)]
         else:
             computed = [block(columns).iloc[rows] for block in blocks.values()]
         outputs.update(zip(blocks, computed, strict=True))

@@ -314,8 +314,8 @@ def test_same_order_equals_placing_every_variant_by_its_definition(seed):
 
 def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
     """27 variants, three lookbacks: one pass of rolling sums for all three, and no lookback by itself; the
-    volatility only on the rows some variant trades on (weekly, monthly, quarterly: the weekly ones and the
-    first day), not on every day."""
+    volatility only on the rows some variant trades on (weekly, monthly, yearly: the weekly ones, the month
+    starts and the first day), not on every day."""
     import infrabt.strategies.weighting as weighting_module
 
     base, values = CASES["inverse volatility x btc share x rebalance"]
@@ -333,6 +333,33 @@ def test_variants_sharing_a_weighting_compute_it_once(prices, monkeypatch):
     assert passes == [[5, 20, 63]] and singles == []
     [(days, rows)] = computed
     assert rows < days / 3
+
+
+@dataclass(frozen=True)
+class EqualOfLive(Block):
+    """A user's batched weighting whose ``outputs`` hook predates the ``rows`` argument."""
+
+    lookback: int = 5
+    PARAMS: ClassVar[tuple[str, ...]] = ("lookback",)
+    batched: ClassVar[bool] = True
+
+    def __call__(self, known: pd.DataFrame) -> pd.DataFrame:
+        return self.outputs([self], known)[0]
+
+    @classmethod
+    def outputs(cls, weightings: list, known: pd.DataFrame) -> list[pd.DataFrame]:
+        live = known.notna().rolling(4, min_periods=1).min().astype(float)  # priced the last 4 closes
+        return [live.div(live.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0) for _ in weightings]
+
+
+def test_a_users_batched_hook_without_rows_still_runs(prices):
+    """The ``outputs`` hook now takes the trade rows; a user's hook with the two arguments it had before is
+    called as before, every row, and its trade rows taken: the same orders as the per-variant path."""
+    base = strategy(EqualOfLive(), assets=("SPY", "TLT", "NVDA"))
+    assert batchable(base)
+    task = task_for(base, prices)
+    params = grid({"lookback": [3, 7], "btc_share": [0.0, 0.2], "rebalance": ["weekly", "monthly"]})
+    assert_parts_equal_per_variant(task, params, batch_parts(task, variant_strategies(task, params)))
 
 
 @dataclass(frozen=True)
