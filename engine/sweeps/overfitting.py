@@ -25,8 +25,9 @@ days are cut into S blocks; for each way of choosing S/2 of them as in-sample (t
 variant with the best in-sample Sharpe gets its out-of-sample relative rank w = rank / (N + 1) and the logit l
 = ln(w / (1 - w)); PBO = the share of splits with l <= 0 (the in-sample winner is at or below the median out
 of sample). A sweep keeps only each variant's per-block sums of returns and squared returns (``block_sums``),
-so this needs no days x variants matrix. Past ``MAX_CELLS`` (splits x variants) a seeded random sample of the
-splits is used.
+so this needs no days x variants matrix. Split i's out-of-sample half is split (C - 1 - i)'s in-sample half,
+so each complementary pair is computed once for both; past ``MAX_CELLS`` (splits x variants) a seeded random
+sample of such pairs is used.
 """
 
 import itertools

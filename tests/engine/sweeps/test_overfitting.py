@@ -105,9 +105,12 @@ def test_a_sample_of_splits_is_a_seeded_subset_of_the_brute_force_splits(monkeyp
     monkeypatch.setattr(overfitting, "MAX_CELLS", 0)
     got = pbo_of(returns, blocks=8)
     assert (got.splits, got.splits_possible) == (20, 70)
-    distance = np.abs(got.logits[:, None] - logits[None, :]).min(axis=1)
-    np.testing.assert_array_less(distance, 1e-9)
-    assert got.pbo == (got.logits <= 0).mean()
+    # the 10 pairs drawn by the seed (split i and its complement 69 - i), in split order: each logit is the
+    # brute force's for that very split
+    pairs = np.sort(np.random.default_rng(0).choice(35, size=10, replace=False))
+    splits = np.concatenate([pairs, (69 - pairs)[::-1]])
+    np.testing.assert_allclose(got.logits, logits[splits], rtol=0, atol=1e-9)
+    assert got.pbo == (logits[splits] <= 0).mean()
     np.testing.assert_array_equal(pbo_of(returns, blocks=8).logits, got.logits)  # one seed, one sample
     with pytest.raises(ValueError, match="odd"):
         overfitting.cscv(np.zeros((5, 3)), np.ones((5, 3)), np.full(5, 10.0))
