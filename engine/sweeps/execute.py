@@ -200,10 +200,9 @@ def _run_in_worker(store: PartStore, chunk: Chunk, params: pd.DataFrame) -> None
     store.write(chunk, evaluate_chunk(_WORKER_TASK, params, chunk.costs))
 
 
-def run_local(
-    task, variants: pd.DataFrame, chunks: list[Chunk], workers: int, store: PartStore
-) -> Iterator[Chunk]:
+def run_local(task, variants: pd.DataFrame, chunks: list[Chunk], workers: int, store: PartStore):
     """Chunks in ``workers`` processes (the task is sent once per process); one worker runs in this process.
+    Returns what yields the chunks as they finish and has a ``close``.
 
     Every chunk is submitted here, before the caller starts its progress bar: the workers are forked now,
     while this process runs no other thread (forking beside a running thread can inherit a held lock).
@@ -211,8 +210,14 @@ def run_local(
     if workers <= 1 or len(chunks) <= 1:
         return _in_this_process(task, variants, chunks, store)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(task,))
-    futures = {pool.submit(_run_in_worker, store, c, variants.iloc[c.start : c.stop]): c for c in chunks}
-    return _as_finished(pool, futures)
+    running = Finishing(pool, {})
+    try:
+        for c in chunks:
+            running.futures[pool.submit(_run_in_worker, store, c, variants.iloc[c.start : c.stop])] = c
+    except BaseException:  # Ctrl-C while forking
+        running.close()
+        raise
+    return running
 
 
 def _in_this_process(task, variants: pd.DataFrame, chunks: list[Chunk], store: PartStore) -> Iterator[Chunk]:
@@ -223,15 +228,31 @@ def _in_this_process(task, variants: pd.DataFrame, chunks: list[Chunk], store: P
         yield chunk
 
 
-def _as_finished(pool: ProcessPoolExecutor, futures: dict) -> Iterator:
-    """What each future was submitted for, as it finishes (its error raised here); on an error or Ctrl-C the
-    queued ones are cancelled, running ones end. A finished future is let go of: it holds its result."""
-    try:
-        for future in as_completed(futures):
+class Finishing:
+    """Chunks running in a process pool (future -> chunk), handed over as they finish (a worker's error is
+    raised here); a finished future is let go of, since it holds its result.
+
+    ``close`` ends the workers. Left early (Ctrl-C, or another chunk's error), it terminates them rather than
+    wait for their chunks, which are abandoned (a part is written atomically, so none is half-written): a
+    graceful shutdown after Ctrl-C hung for good in 3 of 10 tries, its workers waiting on the call queue."""
+
+    def __init__(self, pool: ProcessPoolExecutor, futures: dict) -> None:
+        self.pool, self.futures = pool, futures
+
+    def __iter__(self) -> Iterator:
+        for future in as_completed(self.futures):  # as_completed keeps its own set: popping here is safe
             future.result()
-            yield futures.pop(future)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+            yield self.futures.pop(future)
+
+    def close(self) -> None:
+        if self.futures:
+            terminate = getattr(self.pool, "terminate_workers", None)  # Python >= 3.14
+            if terminate is not None:
+                terminate()
+            else:
+                for process in list((self.pool._processes or {}).values()):
+                    process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 DASK_TIMEOUT = 5.0  # seconds to reach a scheduler before falling back
@@ -340,11 +361,13 @@ def execute(
         finished = run_dask(client, task, variants, todo, store)
     else:
         finished = run_local(task, variants, todo, workers, store)
-    bar = Progress(len(variants), resumed, progress)
     try:
-        for chunk in finished:
-            bar.advance(chunk.size)
+        bar = Progress(len(variants), resumed, progress)
+        try:
+            for chunk in finished:
+                bar.advance(chunk.size)
+        finally:
+            bar.close()
     finally:
-        bar.close()
-        finished.close()  # stops the workers (queued chunks cancelled) if we leave early
+        finished.close()  # ends the workers; left early, it stops them where they are
     return len(todo), reused
