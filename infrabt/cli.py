@@ -526,7 +526,8 @@ def run_backtest(
         say(f"wrote {out / 'returns.csv'} and {out / 'metrics.csv'}")
         page = None
     else:  # also writes returns.csv and metrics.csv (atomically), after checking that --out is writable
-        page = write_report(result, out, crises_file=crises, tearsheets=tearsheets, claims_file=claims)
+        with shown_warnings():  # the thesis check's notes on the prices it adds
+            page = write_report(result, out, crises_file=crises, tearsheets=tearsheets, claims_file=claims)
         metrics = pd.read_csv(out / "metrics.csv", index_col=0)  # what the report holds, not computed twice
     out_console = Console()
     if not out_console.is_terminal:  # a pipe: never squeeze the numbers into 80 columns

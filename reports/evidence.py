@@ -2,6 +2,7 @@
 BacktestResult and prepared for the dashboard's sections (formatting only here; the numbers come from
 scorecard.py, pivot.py and attribution.py)."""
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,8 @@ def thesis_prices(result: BacktestResult, claims: Thesis) -> tuple[pd.DataFrame,
     tickers that trade every day are added (an equity's weekend would be a made-up return of 0). A ticker
     nowhere cached stays out and its claims say so; one whose file cannot be read stays out with a note naming
     it; one whose prices end before the run's last day is noted, since its statistics stop there."""
-    from infrabt.data.errors import InfrabtError
+    from infrabt.data.errors import DataNotice, InfrabtError
+    from infrabt.data.locks import LockedError
     from infrabt.data.prices import load_prices
     from infrabt.data.snapshot import snapshot_tickers
     from infrabt.data.store import PriceStore
@@ -80,6 +82,8 @@ def thesis_prices(result: BacktestResult, claims: Thesis) -> tuple[pd.DataFrame,
 
     try:
         added = load(extra) if extra else pd.DataFrame(index=days)
+    except LockedError:  # a writer kept the cache past INFRABT_LOCK_WAIT: as the run's own read, not 5 waits
+        raise
     except InfrabtError:  # one unreadable file: the others still count, that one is named
         parts = []
         for symbol in extra:
@@ -96,6 +100,8 @@ def thesis_prices(result: BacktestResult, claims: Thesis) -> tuple[pd.DataFrame,
                 f"thesis statistics and factor regressions that use it stop there; `infrabt data update "
                 f"{symbol}`"
             )
+    for note in notes:  # printed by the CLI, as a run's own notes are
+        warnings.warn(note, DataNotice, stacklevel=2)
     return pd.concat([result.prices, added], axis=1), notes
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from infrabt.data.errors import DataNotice
 from infrabt.engine.backtest import backtest
 from infrabt.engine.bootstrap import METRICS
 from infrabt.engine.result import Costs
@@ -182,7 +183,9 @@ def test_an_unreadable_or_short_thesis_asset_is_named_and_the_others_still_count
     closes = sweep_store.read("QQQ")["Adj Close"]
     sweep_store.write("QQQ", closes[:"2021-06-30"].to_frame(), source="short")
     result = ib.run(["sixty_forty"], start="2019-07-01", offline=True)
-    write_report(result, tmp_path / "out", tearsheets=False, progress=False)
+    with pytest.warns(DataNotice, match="GLD is left out") as shown:  # the CLI prints them as notes
+        write_report(result, tmp_path / "out", tearsheets=False, progress=False)
+    assert any("QQQ's prices end" in str(w.message) for w in shown)
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     notes = " | ".join(run["notes"])
     assert "GLD is left out of the thesis check and the attribution" in notes and "GLD.parquet" in notes
@@ -192,3 +195,23 @@ def test_an_unreadable_or_short_thesis_asset_is_named_and_the_others_still_count
     betas = set(table[(table.strategy == "sixty_forty") & (table.measure == "beta")]["item"])
     assert betas == {"SPY", "QQQ-SPY", "BTC-USD"}
     assert "GLD is left out" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_a_cache_held_past_the_wait_fails_the_report_as_it_fails_a_run(sweep_store, tmp_path, monkeypatch):
+    """A writer holding the cache past INFRABT_LOCK_WAIT: the thesis's read fails as the run's own read does,
+    instead of waiting once more per added ticker and going on with a thesis quietly short of them."""
+    import infrabt as ib
+    import infrabt.data.prices
+    from infrabt.data.locks import LockedError
+
+    result = ib.run(["sixty_forty"], start="2019-07-01", offline=True)
+    calls = []
+
+    def held(*args, **kwargs):
+        calls.append(args)
+        raise LockedError("the price cache is still in use by infrabt process 1 after 600 s; retry")
+
+    monkeypatch.setattr(infrabt.data.prices, "load_prices", held)
+    with pytest.raises(LockedError, match="still in use"):
+        write_report(result, tmp_path / "out", tearsheets=False, progress=False)
+    assert len(calls) == 1
