@@ -146,8 +146,11 @@ def _with_line(message: str) -> str:
     return f"line {found[1]}, column {found[2]}: {message[: found.start()].strip()}"
 
 
-def worst_drawdowns(returns: pd.Series, n: int = 5, label: str = "benchmark") -> list[Crisis]:
-    """The ``n`` deepest peak-to-trough falls of one return series, as windows in date order.
+def worst_drawdowns(
+    returns: pd.Series, n: int = 5, label: str = "benchmark", title: str | None = None
+) -> list[Crisis]:
+    """The ``n`` deepest peak-to-trough falls of one return series, as windows in date order: ids from
+    ``label`` (a strategy id), names from ``title`` (what a reader calls it: SPY for spy; default ``label``).
 
     Episodes do not overlap: one starts at a high and lasts until the next new high, and its window runs from
     that high to the lowest close before the recovery. Why: listed crises are a story told afterwards;
@@ -169,7 +172,7 @@ def worst_drawdowns(returns: pd.Series, n: int = 5, label: str = "benchmark") ->
         windows.append(
             Crisis(
                 id=f"{label}-dd{rank}",
-                name=f"{label.upper()} drawdown #{rank}: {depth:.1%}",
+                name=f"{title or label} drawdown #{rank}: {depth:.1%}",
                 start=peak,
                 end=trough,
                 story=f"Computed: {label}'s #{rank} deepest fall in this run's data, {depth:.1%} from the "

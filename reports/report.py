@@ -53,7 +53,8 @@ def write_report(
     benchmark = benchmark or result.benchmark
     result.check_benchmark(benchmark)
     claims, listed = load_claims_and_windows(claims_file, crises_file)
-    windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark)
+    named = _named(result, benchmark)
+    windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark, title=named)
     check_unique(windows, crises_file or CRISES_FILE)
     out = files.prepare_dir(out_dir)
     with folder_lock(out):  # one run at a time per folder, from Python as from the CLI (re-entrant)
@@ -92,6 +93,12 @@ def write_report(
         written = [out / name for name in (*OUTPUTS, *page.tearsheets.values())]
         replace_manifest(out, written)
         return index
+
+
+def _named(result: BacktestResult, benchmark: str) -> str:
+    """What a reader calls the benchmark: the ticker a buy-and-hold benchmark holds (SPY for spy, BTC-USD for
+    pure_btc), else its id (btc_trend)."""
+    return getattr(result.strategies.get(benchmark), "held_whole", None) or benchmark
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:
@@ -176,9 +183,10 @@ def build_page(
     # a reference asset that the benchmark buys and holds is the benchmark (pure_btc is BTC): a correlation
     # of 1.00 (btc_trend, which also holds BTC alone but not always, is not)
     held = getattr(result.strategies.get(benchmark), "held_whole", None)
-    kept = [t for t in (BTC, GOLD) if t in prices.columns and t != held]
-    references = asset_returns(prices[kept])
-    thesis = thesis_check(result.returns, references, benchmark, listed)
+    both = [t for t in (BTC, GOLD) if t in prices.columns]
+    references = asset_returns(prices[[t for t in both if t != held]])
+    havens = asset_returns(prices[both])  # gold against BTC in crises, whichever the benchmark holds
+    thesis = thesis_check(result.returns, references, benchmark, listed, _named(result, benchmark), havens)
     colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
     figures.update(charts.thesis_charts(thesis, listed, colors))
@@ -198,7 +206,7 @@ def build_page(
         failures=dict(result.failures),
         rails=rails_strategies(result),
         notes=list(run["notes"]),
-        references=[{BTC: "BTC", GOLD: "gold"}[t] for t in kept],
+        references=[{BTC: "BTC", GOLD: "gold"}[t] for t in references.columns],
     )
 
 

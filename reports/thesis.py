@@ -74,26 +74,36 @@ class Thesis:
 
 
 def thesis_check(
-    strategy_returns: pd.DataFrame, assets: pd.DataFrame, benchmark: str, windows: list[Crisis]
+    strategy_returns: pd.DataFrame,
+    assets: pd.DataFrame,
+    benchmark: str,
+    windows: list[Crisis],
+    label: str | None = None,
+    havens: pd.DataFrame | None = None,
 ) -> Thesis:
     """Rolling correlation and beta, down/up betas and the crisis comparison of gold and BTC, with sentences.
 
-    ``assets`` are the reference assets' returns (BTC-USD, GLD when present); ``windows`` the listed crises.
+    ``assets`` are the reference assets' returns (BTC-USD, GLD when present) compared with the benchmark;
+    ``windows`` the listed crises; ``label`` what the sentences call the benchmark (SPY for spy, BTC-USD for
+    pure_btc; default its id); ``havens`` the returns of gold and BTC for the crisis comparison (default
+    ``assets``: they differ when the benchmark holds one of them, which is then no reference of its own).
     """
+    label = label or benchmark
     bench = strategy_returns[benchmark]
     others = strategy_returns.drop(columns=[benchmark])
     series = pd.concat([assets.reindex(bench.index), others], axis=1)
     correlation = rolling_correlation(series, bench)
     beta = rolling_beta(series, bench)
     betas = conditional_betas(series, bench)
-    havens = _havens(assets.assign(**{benchmark: bench}), windows, benchmark)
+    havens_assets = assets if havens is None else havens.reindex(bench.index)
+    crisis_returns = _havens(havens_assets.assign(**{benchmark: bench}), windows, benchmark)
     sentences = {
-        "correlation": _regime_sentence(correlation, "correlation with", benchmark),
-        "beta": _regime_sentence(beta, "beta to", benchmark),
-        "betas": _betas_sentence(betas, benchmark),
-        "havens": _havens_sentence(havens, benchmark),
+        "correlation": _regime_sentence(correlation, "correlation with", label),
+        "beta": _regime_sentence(beta, "beta to", label),
+        "betas": _betas_sentence(betas, label),
+        "havens": _havens_sentence(crisis_returns, benchmark, label),
     }
-    return Thesis(benchmark, correlation, beta, betas, havens, sentences)
+    return Thesis(benchmark, correlation, beta, betas, crisis_returns, sentences)
 
 
 def _havens(returns: pd.DataFrame, windows: list[Crisis], benchmark: str) -> pd.DataFrame:
@@ -119,7 +129,7 @@ def _regime_sentence(rolling: pd.DataFrame, what: str, benchmark: str) -> str:
         ("since 2022", values["2022":]),
     ]
     parts = [f"{era.mean():.2f} {label}" for label, era in eras if len(era)]
-    text = f"{_label(subject)}'s {WINDOW}-day {what} {benchmark.upper()} averaged " + _join(parts)
+    text = f"{_label(subject)}'s {WINDOW}-day {what} {benchmark} averaged " + _join(parts)
     peak = values.idxmax()
     text += f"; it peaked at {values[peak]:.2f} on {peak.date()} and was {values.iloc[-1]:.2f} at the end."
     strategies = rolling.drop(columns=[c for c in (BTC, GOLD) if c in rolling.columns]).mean().dropna()
@@ -135,7 +145,7 @@ def _betas_sentence(betas: pd.DataFrame, benchmark: str) -> str:
     betas = betas.dropna()
     if betas.empty:
         return "Not enough data for downside and upside betas."
-    bench = benchmark.upper()
+    bench = benchmark
     text = ""
     if BTC in betas.index:
         down, up = betas.loc[BTC]
@@ -152,7 +162,7 @@ def _betas_sentence(betas: pd.DataFrame, benchmark: str) -> str:
     return text + "."
 
 
-def _havens_sentence(havens: pd.DataFrame, benchmark: str) -> str:
+def _havens_sentence(havens: pd.DataFrame, benchmark: str, label: str) -> str:
     if havens.empty or not {GOLD, BTC} <= set(havens.columns):
         return (
             "Gold (GLD) and BTC-USD are not both in this run's prices, so they cannot be compared in crises."
@@ -167,11 +177,11 @@ def _havens_sentence(havens: pd.DataFrame, benchmark: str) -> str:
     )
     if benchmark in havens.columns:
         hedged = havens.loc[both.index, benchmark]
-        text += f", {benchmark.upper()} {hedged.median():+.1%}"
+        text += f", {label} {hedged.median():+.1%}"
         down = both[hedged < 0]
         if len(down):
             text += (
-                f". In the {len(down)} windows where {benchmark.upper()} fell, BTC fell too in "
+                f". In the {len(down)} windows where {label} fell, BTC fell too in "
                 f"{int((down[BTC] < 0).sum())} and gold in {int((down[GOLD] < 0).sum())}"
             )
     return text + "."

@@ -199,10 +199,11 @@ def test_a_crypto_only_run_is_benchmarked_against_the_coin(with_btc, tmp_path):
     assert "crypto calendar" in result.output and "against pure_btc" in result.output
     assert json.loads((out / "run.json").read_text())["benchmark"] == "pure_btc"
     assert list(pd.read_csv(out / "returns.csv", index_col=0).columns) == ["pure_btc"]
-    # BTC is the benchmark here: no "BTC's correlation with PURE_BTC averaged 1.00", no bold BTC line
+    # BTC is the benchmark here: no "BTC's correlation with PURE_BTC averaged 1.00", no bold BTC line; the
+    # benchmark is called by what it holds (not its id upper-cased: "PURE_BTC drawdown #1")
     page = (out / "index.html").read_text()
-    assert "correlation with PURE_BTC averaged" not in page and "drawn bold" not in page
-    assert "Nothing else in this run to compare with pure_btc." in page
+    assert "63-day correlation with" not in page and "drawn bold" not in page and "PURE_BTC" not in page
+    assert "Nothing else in this run to compare with BTC-USD." in page and "BTC-USD drawdown #1" in page
 
 
 def test_an_end_past_a_last_price_warns_and_is_recorded(with_btc, tmp_path):

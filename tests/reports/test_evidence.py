@@ -215,3 +215,14 @@ def test_a_cache_held_past_the_wait_fails_the_report_as_it_fails_a_run(sweep_sto
     with pytest.raises(LockedError, match="still in use"):
         write_report(result, tmp_path / "out", tearsheets=False, progress=False)
     assert len(calls) == 1
+
+
+def test_a_benchmark_holding_gold_still_compares_gold_with_btc_in_crises(sweep_store, tmp_path):
+    """With --benchmark gold the page said gold and BTC "are not both in this run's prices" above a chart of
+    both, and called the benchmark GOLD; gold is compared with BTC, and the benchmark is called GLD."""
+    import infrabt as ib
+
+    result = ib.run(["pure_btc", "spy"], benchmark="gold", start="2019-07-01", offline=True)
+    page = write_report(result, tmp_path / "out", tearsheets=False, progress=False).read_text()
+    assert "Gold beat BTC in" in page and "are not both in this run" not in page
+    assert "GOLD" not in page and "GLD drawdown #1" in page and "beta to GLD averaged" in page
