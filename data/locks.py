@@ -115,14 +115,16 @@ def _wait(lock: FileLock, owner: Path, wait: float, what: str) -> None:
         lock.acquire(timeout=wait)
     except Timeout:
         raise LockedError(
-            f"{what} is still in use by {holder} after {wait:.0f} s; retry when it is done"
+            f"{what} is still in use by {holder} after {wait:g} s; retry when it is done"
         ) from None
 
 
 def _write_owner(owner: Path, doing: str) -> None:
     """Who holds the lock and why, for the message another process shows (best effort: the lock works
     without it)."""
-    info = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]), "since": time.time(), "doing": doing}
+    # the whole command (its first three words said "run --out" for `infrabt run --out same`), within reason
+    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "python"
+    info = {"pid": os.getpid(), "command": command[:160], "since": time.time(), "doing": doing}
     with suppress(OSError):
         owner.write_text(json.dumps(info))
 

@@ -197,3 +197,25 @@ def test_the_python_api_locks_its_output_folder_too(tmp_path, monkeypatch):
     assert exit_codes and exit_codes[0] != 0  # LockedError in the other process
     with folder_lock(tmp_path):  # free again once the run has ended
         pass
+
+
+def test_the_wait_names_the_holders_whole_command_and_a_short_wait_as_given(tmp_path, monkeypatch):
+    """The owner file kept argv[:3] ("…/infrabt run --out" for `infrabt run --out same spy`), and a 0.4 s
+    INFRABT_LOCK_WAIT was reported as "after 0 s"."""
+    import sys
+
+    from filelock import FileLock
+
+    from infrabt.data import locks
+
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/infrabt", "run", "--out", "same", "spy"])
+    owner = tmp_path / "x.lock.owner"
+    locks._write_owner(owner, "using")
+    assert locks._holder(owner) == (f"infrabt process {os.getpid()} (infrabt run --out same spy)", "using")
+    held = FileLock(tmp_path / "x.lock")
+    held.acquire()
+    try:
+        with pytest.raises(LockedError, match=r"still in use by .* after 0\.4 s"):
+            locks._wait(FileLock(tmp_path / "x.lock"), owner, 0.4, "the price cache")
+    finally:
+        held.release()
