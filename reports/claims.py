@@ -30,6 +30,8 @@ STATISTICS = {
 DATES = ("start", "end", "base_start", "base_end")
 COMPARISONS = ("correlation_change", "loading_change")
 """Statistics that compare a base period (base_start..base_end) with a later one (start..end)."""
+CRISIS_STATISTICS = frozenset({"crisis_return_gap", "crisis_correlation", "crisis_drawdown_gap"})
+"""The statistics that read ``windows`` (the listed crises they look at; default all)."""
 KEYS = {"statistic", "asset", "versus", "factors", "factor", "above", "below", "quoted", "windows", *DATES}
 
 
@@ -156,6 +158,11 @@ def _test(table: dict, name: str) -> ClaimTest:
     unknown = set(table) - KEYS
     if unknown:
         raise ConfigError(f"{name}: unknown key {sorted(unknown)[0]!r}; a test has {', '.join(sorted(KEYS))}")
+    if "windows" in table and statistic not in CRISIS_STATISTICS:  # it would be silently ignored
+        raise ConfigError(
+            f"{name}: {statistic} does not read crisis windows; drop windows = [...] (it takes them in "
+            f"{', '.join(sorted(CRISIS_STATISTICS))})"
+        )
     missing = [key for key in STATISTICS[statistic] if key not in table]
     if missing:
         raise ConfigError(f"{name}: {statistic} needs {missing[0]!r}; add {missing[0]} = ...")

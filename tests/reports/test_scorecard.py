@@ -218,6 +218,8 @@ def test_the_claims_file_is_data_a_threshold_edit_changes_the_verdict(tmp_path):
          r"base_end must come before start"),
         ('[[claim]]\nid = "1"\ntitle = "t"\n[[claim.test]]\nstatistic = "move"\nasset = "a"\n'
          'start = "2020-02-30"\nend = 2020-03-01\nquoted = 1\n', r"start = '2020-02-30' is not a date"),
+        ('[[claim]]\nid = "1"\ntitle = "t"\n[[claim.test]]\nstatistic = "beta"\nasset = "a"\nversus = "b"\n'
+         'windows = ["covid"]\nabove = 1\n', r"claim 1, test 1: beta does not read crisis windows"),
     ],
 )  # fmt: skip
 def test_a_malformed_claims_file_names_the_file_the_claim_and_the_fix(tmp_path, text, message):
