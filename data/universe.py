@@ -135,10 +135,11 @@ def _merge(stamps: tuple[tuple[str, int], ...]) -> Universe:
         for member in members:
             if member not in tickers:
                 files = ", ".join(n for n, _ in stamps)
-                raise ConfigError(
-                    f"group {group_name} names {member}, which no universe file lists ({files}); "
-                    f"add [tickers.{toml_key(member)}] with its group and asset_class, or fix the symbol"
-                )
+                fix = f"add [tickers.{toml_key(member)}] with its group and asset_class, or fix the symbol"
+                if member.upper() in tickers:  # [tickers.crwv] itself is refused: point at the listed one
+                    fix = f"did you mean {member.upper()}? symbols are upper case"
+                listed = f"which no universe file lists ({files})"
+                raise ConfigError(f"group {group_name} names {member}, {listed}; {fix}")
         groups.setdefault(group_name, [])
         groups[group_name].extend(m for m in members if m not in groups[group_name])
     clash = sorted(set(groups) & set(tickers))

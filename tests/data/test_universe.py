@@ -53,6 +53,7 @@ def test_the_universe_option_file_wins_over_the_others(tmp_path, monkeypatch):
         ('[tickers.CRWV]\nasset_class = "stock"\n', r"mine.toml: CRWV has asset_class 'stock'; use one of"),
         ('[tickers.CRWV]\ncolour = "red"\n', r"mine.toml: tickers.CRWV has unknown key\(s\) colour"),
         ('[groups]\nai = ["CRWV"]\n', r"group ai names CRWV, which no universe file lists"),
+        ('[groups]\nai = ["nvda"]\n', r"group ai names nvda, which no .*; did you mean NVDA\? symbols are"),
         ('[groups]\nSPY = ["QQQ"]\n', r"SPY is both a group and a ticker"),
         ("[portfolio]\nx = 1\n", r"mine.toml: unknown table\(s\) portfolio"),
         ('[tickers.crwv]\ngroup = "ai"\n', r"\[tickers.crwv\]: .*upper case; write \[tickers.CRWV\]"),
