@@ -131,6 +131,11 @@ class Strategy:
         """
         rebalance = schedule(values.get("rebalance", self.rebalance)).with_params(**values)
         unknown = sorted(set(values) - set(self.params) - set(rebalance.params()))
+        if unknown == ["tolerance"]:  # a drift band's, given with another schedule (a grid mixing both)
+            raise ConfigError(
+                f"strategy {self.id!r}: tolerance applies only with rebalance = \"drift\", not "
+                f"{rebalance.describe()!r}; sweep the drift band's tolerances in a spec of their own"
+            )
         if unknown:
             raise ConfigError(
                 f"strategy {self.id!r} has no parameter {', '.join(unknown)}; "

@@ -287,3 +287,14 @@ def test_held_whole_is_the_one_ticker_of_a_buy_and_hold_strategy():
     expected = {"pure_btc": "BTC-USD", "spy": "SPY", "gold": "GLD", "btc_trend": None, "sixty_forty": None}
     assert {sid: known[sid].held_whole for sid in expected} == expected
     assert known["btc_trend"].tickers == ("BTC-USD",)
+
+
+def test_a_tolerance_without_the_drift_band_says_where_it_belongs():
+    """A grid of rebalance = [weekly, monthly, drift] x tolerance was refused as "has no parameter tolerance",
+    which it has, with the drift band."""
+    from infrabt.strategies import load_strategies
+
+    rails = load_strategies()["rails_inverse_vol"]
+    assert rails.with_params(rebalance="drift", tolerance=0.1).rebalance.tolerance == 0.1
+    with pytest.raises(ConfigError, match=r"tolerance applies only with rebalance = \"drift\", not 'weekly'"):
+        rails.with_params(rebalance="weekly", tolerance=0.1)
