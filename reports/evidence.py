@@ -162,7 +162,16 @@ def scorecard(evidence: Evidence) -> list[dict]:
         verdict = claim_verdict([t["verdict"] for t in tests if t["css"] != "quoted"])
         counted = [t for t in tests if t["css"] not in ("quoted", "not-tested")]
         supported = sum(t["css"] == "supported" for t in counted)
-        tally = f"{supported} of {len(counted)} supported" if counted else f"{len(tests)} figures"
+        quoted = sum(t["css"] == "quoted" for t in tests)
+        untested = sum(t["css"] == "not-tested" for t in tests)
+        # what was measured, and what was not ("6 figures" read as six measured for six tests not run)
+        tally = ", ".join(
+            [
+                *([f"{supported} of {len(counted)} supported"] if counted else []),
+                *([f"{quoted} figure{'s' if quoted != 1 else ''}"] if quoted else []),
+                *([f"{untested} not tested"] if untested else []),
+            ]
+        )
         claims.append(
             {
                 "id": claim.id,

@@ -204,6 +204,8 @@ def test_a_crypto_only_run_is_benchmarked_against_the_coin(with_btc, tmp_path):
     page = (out / "index.html").read_text()
     assert "63-day correlation with" not in page and "drawn bold" not in page and "PURE_BTC" not in page
     assert "Nothing else in this run to compare with BTC-USD." in page and "BTC-USD drawdown #1" in page
+    # no SPY on the crypto calendar: claim 1's six tests are counted as not tested, not as "6 figures"
+    assert 'class="tally">6 not tested' in page and "figures" not in page.split('id="metrics"')[0]
 
 
 def test_an_end_past_a_last_price_warns_and_is_recorded(with_btc, tmp_path):
