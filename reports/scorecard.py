@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from infrabt.data.calendar import PERIODS_PER_YEAR
 from infrabt.data.errors import ConfigError
-from infrabt.data.universe import group, groups
+from infrabt.data.universe import did_you_mean, group, groups, load_universe, ticker
 from infrabt.engine import bootstrap
 from infrabt.engine.crises import Crisis, window_rows
 from infrabt.reports.claims import Claim, ClaimTest, Settings, Thesis
@@ -72,8 +73,19 @@ class Inputs:
             members = [t for t in group(name) if t in self.assets.columns]
             if members:
                 return self.assets[members].mean(axis=1, skipna=True).rename(name)
-            raise NotTested(f"no {name} ticker is in this run's prices")
-        raise NotTested(f"{name} is not in this run's prices")
+            raise NotTested(f"no {name} ticker has prices for this run{self._why_not(group(name))}")
+        if name not in load_universe():
+            raise NotTested(f"{name} is neither a ticker the universe lists nor a group{did_you_mean(name)}")
+        raise NotTested(f"{name} has no prices for this run{self._why_not((name,))}")
+
+    def _why_not(self, tickers) -> str:
+        """Why tickers the universe lists have no prices here: the crypto calendar (the thesis check adds only
+        what trades every day), or none cached (or unreadable: the run's notes name such a file)."""
+        if self.periods_per_year == PERIODS_PER_YEAR["crypto"] and not any(
+            ticker(t).trades_weekends for t in tickers
+        ):
+            return " (the crypto calendar: it does not trade at weekends)"
+        return f" (not in the price cache: `infrabt data update {' '.join(tickers)}`, or see the run's notes)"
 
     def strategy(self, name: str) -> pd.Series:
         if name in self.strategies.columns:
@@ -411,8 +423,11 @@ def _drawdown(returns: np.ndarray) -> float:
 
 def move_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     """The move between the last closes on or before ``start`` and ``end``, beside the quoted figure."""
+    if test.asset in groups():
+        raise NotTested(f"{test.asset} is a group: a move is quoted for one ticker")
     if test.asset not in inputs.prices.columns:
-        raise NotTested(f"{test.asset} is not in this run's prices")
+        inputs.asset(test.asset)  # raises NotTested with the reason
+        raise NotTested(f"{test.asset} has no prices for this run")
     prices = inputs.prices[test.asset].dropna()
     rows = window_rows(prices.index, test.start, test.end)
     if rows is None:

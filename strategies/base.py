@@ -133,7 +133,7 @@ class Strategy:
         unknown = sorted(set(values) - set(self.params) - set(rebalance.params()))
         if unknown == ["tolerance"]:  # a drift band's, given with another schedule (a grid mixing both)
             raise ConfigError(
-                f"strategy {self.id!r}: tolerance applies only with rebalance = \"drift\", not "
+                f'strategy {self.id!r}: tolerance applies only with rebalance = "drift", not '
                 f"{rebalance.describe()!r}; sweep the drift band's tolerances in a spec of their own"
             )
         if unknown:

@@ -17,10 +17,12 @@ from infrabt.reports.regression import hac_fit
 from infrabt.reports.scorecard import (
     COLUMNS,
     Inputs,
+    NotTested,
     forbes_rigobon,
     judge,
     loading_change_test,
     loadings,
+    move_test,
     score,
     sharpe_difference_test,
 )
@@ -180,7 +182,10 @@ def test_a_run_without_the_inputs_reports_not_tested_with_the_reason():
     assert list(table.columns) == COLUMNS
     assert set(table.claim) == {"1", "2", "3", "4", "5", "6"}
     assert table.verdict.str.startswith("not tested").all(), table.verdict  # nothing else: only SPY, 2021-22
-    assert "BTC-USD is not in this run's prices" in " ".join(table.verdict)
+    verdicts = " ".join(table.verdict)
+    assert "BTC-USD has no prices for this run (not in the price cache: `infrabt data update BTC-USD`" in (
+        verdicts
+    )
     assert "strategy infra_thesis is not in this run" in " ".join(table.verdict)
 
 
@@ -236,3 +241,26 @@ def test_a_crisis_window_the_claims_name_but_nobody_listed_is_an_error():
     assert [w.id for w in _windows(listed, ("ftx",))] == ["ftx"]
     with pytest.raises(ConfigError, match=r"crisis window\(s\) covdi, not listed \(covid, ftx\)"):
         _windows(listed, ("covdi",))
+
+
+def test_a_test_not_run_says_why_its_asset_has_no_prices():
+    """They all read "X is not in this run's prices", which the thesis check's reading of the cache made
+    wrong: an equity on the crypto calendar, a ticker never cached, a name that is no ticker (a typo), a
+    group given to a move."""
+    days = pd.date_range("2021-01-04", periods=300)  # every day: the crypto calendar (365 a year)
+    btc = pd.DataFrame({"BTC-USD": np.random.default_rng(0).normal(0, 0.03, len(days))}, index=days)
+    inputs = inputs_for(btc, btc.rename(columns={"BTC-USD": "pure_btc"}), [])
+    inputs = Inputs(inputs.assets, inputs.strategies, inputs.prices, [], inputs.settings, 365)
+    reasons = {}
+    for name in ("SPY", "miners", "miner", "ETH-USD"):
+        with pytest.raises(NotTested) as caught:
+            inputs.asset(name)
+        reasons[name] = str(caught.value)
+    weekends = "(the crypto calendar: it does not trade at weekends)"
+    assert reasons["SPY"] == f"SPY has no prices for this run {weekends}"
+    assert reasons["miners"].startswith("no miners ticker has prices for this run (the crypto calendar")
+    assert reasons["miner"].endswith("neither a ticker the universe lists nor a group; did you mean miners?")
+    assert "not in the price cache: `infrabt data update ETH-USD`" in reasons["ETH-USD"]
+    move = ClaimTest(statistic="move", asset="miners", start=days[5], end=days[9])
+    with pytest.raises(NotTested, match="miners is a group: a move is quoted for one ticker"):
+        move_test(move, inputs)
