@@ -45,9 +45,12 @@ def _one_line_usage_errors(call: Callable) -> Callable:
         except _UsageError as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help was asked for, by giving nothing
                 raise
-            where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`infrabt --help`"
             message = " ".join(exc.format_message().split())
-            _print_error(f"{message} (see {where})")
+            if getattr(exc, "option_name", None) == "--universe":  # the group's option, given to a command
+                _print_error(f"{message}; it goes before the command: `infrabt --universe FILE run ...`")
+            else:
+                where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`infrabt --help`"
+                _print_error(f"{message} (see {where})")
             raise typer.Exit(code=2) from None
 
     return wrapper
