@@ -142,6 +142,8 @@ def _regime_sentence(rolling: pd.DataFrame, what: str, benchmark: str) -> str:
 
 
 def _betas_sentence(betas: pd.DataFrame, benchmark: str) -> str:
+    if betas.empty:  # the benchmark alone (pure_btc alone on the crypto calendar)
+        return f"Nothing else in this run to compare with {benchmark}."
     betas = betas.dropna()
     if betas.empty:
         return "Not enough data for downside and upside betas."

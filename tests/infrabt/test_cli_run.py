@@ -206,6 +206,7 @@ def test_a_crypto_only_run_is_benchmarked_against_the_coin(with_btc, tmp_path):
     page = (out / "index.html").read_text()
     assert "63-day correlation with" not in page and "drawn bold" not in page and "PURE_BTC" not in page
     assert "Nothing else in this run to compare with BTC-USD." in page and "BTC-USD drawdown #1" in page
+    assert "Not enough data for downside and upside betas" not in page  # nothing to compare, not too little
     # no SPY on the crypto calendar: claim 1's six tests are counted as not tested, not as "6 figures"
     assert 'class="tally">6 not tested' in page and "figures" not in page.split('id="metrics"')[0]
 
