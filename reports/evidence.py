@@ -165,13 +165,12 @@ def scorecard(evidence: Evidence) -> list[dict]:
         quoted = sum(t["css"] == "quoted" for t in tests)
         untested = sum(t["css"] == "not-tested" for t in tests)
         # what was measured, and what was not ("6 figures" read as six measured for six tests not run)
-        tally = ", ".join(
-            [
-                *([f"{supported} of {len(counted)} supported"] if counted else []),
-                *([f"{quoted} figure{'s' if quoted != 1 else ''}"] if quoted else []),
-                *([f"{untested} not tested"] if untested else []),
-            ]
-        )
+        parts = [f"{supported} of {len(counted)} supported"] if counted else []
+        if quoted:
+            parts.append(f"{quoted} figure{'s' if quoted != 1 else ''}")
+        if untested:
+            parts.append(f"{untested} not tested")
+        tally = ", ".join(parts)
         claims.append(
             {
                 "id": claim.id,

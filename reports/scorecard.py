@@ -73,19 +73,24 @@ class Inputs:
             members = [t for t in group(name) if t in self.assets.columns]
             if members:
                 return self.assets[members].mean(axis=1, skipna=True).rename(name)
-            raise NotTested(f"no {name} ticker has prices for this run{self._why_not(group(name))}")
-        if name not in load_universe():
-            raise NotTested(f"{name} is neither a ticker the universe lists nor a group{did_you_mean(name)}")
-        raise NotTested(f"{name} has no prices for this run{self._why_not((name,))}")
+        raise self.missing(name)
 
-    def _why_not(self, tickers) -> str:
-        """Why tickers the universe lists have no prices here: the crypto calendar (the thesis check adds only
-        what trades every day), or none cached (or unreadable: the run's notes name such a file)."""
+    def missing(self, name: str) -> "NotTested":
+        """Why ``name`` (a ticker or group) has no prices here: the crypto calendar (the thesis check adds
+        only what trades every day), not cached (or unreadable: the run's notes name such a file), or no
+        such name."""
+        if name in groups():
+            tickers, what = group(name), f"no {name} ticker has prices for this run"
+        elif name in load_universe():
+            tickers, what = (name,), f"{name} has no prices for this run"
+        else:
+            return NotTested(f"{name} is neither a ticker the universe lists nor a group{did_you_mean(name)}")
         if self.periods_per_year == PERIODS_PER_YEAR["crypto"] and not any(
             ticker(t).trades_weekends for t in tickers
         ):
-            return " (the crypto calendar: it does not trade at weekends)"
-        return f" (not in the price cache: `infrabt data update {' '.join(tickers)}`, or see the run's notes)"
+            return NotTested(f"{what} (the crypto calendar: it does not trade at weekends)")
+        update = f"`infrabt data update {' '.join(tickers)}`"
+        return NotTested(f"{what} (not in the price cache: {update}, or see the run's notes)")
 
     def strategy(self, name: str) -> pd.Series:
         if name in self.strategies.columns:
@@ -426,8 +431,7 @@ def move_test(test: ClaimTest, inputs: Inputs) -> Outcome:
     if test.asset in groups():
         raise NotTested(f"{test.asset} is a group: a move is quoted for one ticker")
     if test.asset not in inputs.prices.columns:
-        inputs.asset(test.asset)  # raises NotTested with the reason
-        raise NotTested(f"{test.asset} has no prices for this run")
+        raise inputs.missing(test.asset)
     prices = inputs.prices[test.asset].dropna()
     rows = window_rows(prices.index, test.start, test.end)
     if rows is None:
