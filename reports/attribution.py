@@ -19,6 +19,8 @@ from infrabt.reports.regression import hac_fit
 COLUMNS = ["strategy", "measure", "item", "value"]
 FACTORS = ("SPY", "QQQ-SPY", "BTC-USD", "GLD")
 """The market, the tech tilt (QQQ minus SPY), bitcoin and gold."""
+FACTOR_TICKERS = ("SPY", "QQQ", "BTC-USD", "GLD")
+"""What ``FACTORS`` are made of (``factor_returns``)."""
 COSTS = "costs"
 
 

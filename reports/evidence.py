@@ -10,7 +10,7 @@ import pandas as pd
 
 from infrabt.engine.crises import Crisis
 from infrabt.engine.result import BacktestResult
-from infrabt.reports.attribution import COSTS, FACTORS, attribution
+from infrabt.reports.attribution import COSTS, FACTOR_TICKERS, FACTORS, attribution
 from infrabt.reports.claims import Thesis
 from infrabt.reports.dashboard import format_value
 from infrabt.reports.pivot import ROLLING_WINDOW, Pivot, miners_pivot
@@ -29,10 +29,6 @@ class Evidence:
     pivot: Pivot
     attribution: pd.DataFrame
     """attribution.csv"""
-
-
-FACTOR_TICKERS = ("SPY", "QQQ", "BTC-USD", "GLD")
-"""What the attribution's factors (``attribution.FACTORS``) are made of."""
 
 
 def thesis_prices(result: BacktestResult, claims: Thesis) -> tuple[pd.DataFrame, list[str]]:

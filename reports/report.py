@@ -53,7 +53,7 @@ def write_report(
     benchmark = benchmark or result.benchmark
     result.check_benchmark(benchmark)
     claims, listed = load_claims_and_windows(claims_file, crises_file)
-    named = _named(result, benchmark)
+    named = _held(result, benchmark) or benchmark
     windows = listed + worst_drawdowns(result.returns[benchmark], label=benchmark, title=named)
     check_unique(windows, crises_file or CRISES_FILE)
     out = files.prepare_dir(out_dir)
@@ -95,10 +95,10 @@ def write_report(
         return index
 
 
-def _named(result: BacktestResult, benchmark: str) -> str:
-    """What a reader calls the benchmark: the ticker a buy-and-hold benchmark holds (SPY for spy, BTC-USD for
-    pure_btc), else its id (btc_trend)."""
-    return getattr(result.strategies.get(benchmark), "held_whole", None) or benchmark
+def _held(result: BacktestResult, benchmark: str) -> str | None:
+    """The ticker a buy-and-hold benchmark holds (SPY for spy, BTC-USD for pure_btc; None for btc_trend):
+    what a reader calls it, and the reference asset it is."""
+    return getattr(result.strategies.get(benchmark), "held_whole", None)
 
 
 def run_info(result: BacktestResult, benchmark: str, crises_files: list) -> dict:
@@ -182,11 +182,11 @@ def build_page(
     prices = result.prices if prices is None else prices
     # a reference asset that the benchmark buys and holds is the benchmark (pure_btc is BTC): a correlation
     # of 1.00 (btc_trend, which also holds BTC alone but not always, is not)
-    held = getattr(result.strategies.get(benchmark), "held_whole", None)
+    held = _held(result, benchmark)
     both = [t for t in (BTC, GOLD) if t in prices.columns]
     references = asset_returns(prices[[t for t in both if t != held]])
     havens = asset_returns(prices[both])  # gold against BTC in crises, whichever the benchmark holds
-    thesis = thesis_check(result.returns, references, benchmark, listed, _named(result, benchmark), havens)
+    thesis = thesis_check(result.returns, references, benchmark, listed, held or benchmark, havens)
     colors = colors_for([*references.columns, *names], benchmark)
     figures = {"equity": charts.equity_and_drawdown(result.equity, benchmark, colors)}
     figures.update(charts.thesis_charts(thesis, listed, colors))
