@@ -46,8 +46,11 @@ def _one_line_usage_errors(call: Callable) -> Callable:
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help was asked for, by giving nothing
                 raise
             message = " ".join(exc.format_message().split())
-            if getattr(exc, "option_name", None) == "--universe":  # the group's option, given to a command
-                _print_error(f"{message}; it goes before the command: `infrabt --universe FILE run ...`")
+            option, parent = getattr(exc, "option_name", None), exc.ctx.parent if exc.ctx else None
+            if parent is not None and any(option in p.opts for p in parent.command.params):
+                # an option of `infrabt` itself (--universe) given after a command: say where it goes
+                path = f"{parent.command_path} {option} ... {exc.ctx.info_name}"
+                _print_error(f"{message}; it goes before the command: `{path} ...`")
             else:
                 where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`infrabt --help`"
                 _print_error(f"{message} (see {where})")

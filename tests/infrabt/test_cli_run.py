@@ -122,7 +122,7 @@ def test_a_strategy_with_bad_weights_fails_alone_and_the_run_exits_non_zero(
         (["--slippage", "2"], "--slippage 2 must be"),
         (["--benchmark", "nope"], "unknown benchmark"),
         # the group's option after the command: where it goes, not only "No such option"
-        (["--universe", "mine.toml"], "--universe; it goes before the command: `infrabt --universe FILE run"),
+        (["--universe", "mine.toml"], "--universe; it goes before the command: `infrabt --universe ... run"),
     ],
 )
 def test_bad_options_are_one_line_errors(cached, args, message):
