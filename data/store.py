@@ -231,10 +231,9 @@ def _verify(symbol: str, frame: pd.DataFrame, meta: dict) -> None:
             raise DataError(f"{column} holds {frame[column].dtype} values, not numbers")
     written = meta.get("checksum")
     matches = "Adj Close" not in frame or written is None or written == checksum(frame)
-    # the checksum covers the dates' instants, not their time zone
-    alone = list(frame.columns) == ["Adj Close"] and len(frame) > 0 and frame.index.tz is None
-    vouched = written is not None and alone
-    if not (vouched and matches):
+    # what the checksum covers: the dates' instants (not their time zone) and the adjusted closes
+    vouched = written is not None and matches and list(frame.columns) == ["Adj Close"]
+    if not (vouched and len(frame) and frame.index.tz is None):
         check_frame(symbol, frame)
     if meta.get("symbol", symbol) != symbol:
         raise DataError(f"the file holds {meta['symbol']}'s prices, not {symbol}'s (a copy or a symlink?)")
